@@ -1,0 +1,23 @@
+"""/auth/signout: revoke the caller's refresh tokens; Cognito then refuses the access token as well."""
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from cognito_auth import service
+from cognito_auth.http import bearer_token, new_app
+from cognito_auth.observability import logger, metrics
+
+app = new_app()
+
+
+@app.post("/auth/signout")
+def handle() -> tuple[dict, int]:
+    result = service.sign_out(bearer_token(app))
+    metrics.add_metric(name="SignOuts", unit=MetricUnit.Count, value=1)
+    return result, 200
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

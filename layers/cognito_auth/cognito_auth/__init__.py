@@ -1,0 +1,1 @@
+"""Shared Cognito helpers for the auth API's Lambda functions (deployed as one SAM layer)."""

@@ -1,0 +1,147 @@
+"""The Cognito client (one per container), SECRET_HASH, and the translation of every Cognito error."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError
+
+from cognito_auth import errors
+from cognito_auth.observability import logger
+from cognito_auth.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+# Bounded retries and timeouts well inside the functions' 10 s timeout: 2 attempts x (1 s connect + 3 s read).
+CLIENT_CONFIG = Config(
+    connect_timeout=1,
+    read_timeout=3,
+    retries={"max_attempts": 2, "mode": "standard"},
+)
+
+
+@cache
+def cognito_client() -> CognitoIdentityProviderClient:
+    settings = get_settings()
+    return boto3.client(
+        "cognito-idp",
+        region_name=settings.region,
+        endpoint_url=settings.cognito_endpoint_url,
+        config=CLIENT_CONFIG,
+    )
+
+
+@cache
+def client_secret() -> str | None:
+    """The app client's secret: from the environment (local runs) or Secrets Manager, fetched once per container."""
+    settings = get_settings()
+    if settings.client_secret or not settings.client_secret_arn:
+        return settings.client_secret
+    secrets = boto3.client("secretsmanager", region_name=settings.region, config=CLIENT_CONFIG)
+    try:
+        return secrets.get_secret_value(SecretId=settings.client_secret_arn)["SecretString"]
+    except (ClientError, BotoCoreError) as exc:
+        logger.exception("Could not read the app client secret")
+        raise errors.ServiceUnavailable() from exc
+
+
+def secret_hash(username: str, client_id: str, secret: str) -> str:
+    """Base64(HMAC-SHA256(key=client secret, message=username + client id)), as Cognito defines it."""
+    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def with_secret_hash(params: dict[str, Any], username: str) -> dict[str, Any]:
+    """Add SECRET_HASH to AuthParameters (InitiateAuth) or SecretHash (other calls) when the client has a secret."""
+    secret = client_secret()
+    if secret is None:
+        return params
+    value = secret_hash(username, get_settings().client_id, secret)
+    if "AuthParameters" in params:
+        params["AuthParameters"]["SECRET_HASH"] = value
+    else:
+        params["SecretHash"] = value
+    return params
+
+
+# Cognito error code -> what the client sees. Operations override entries where the default would reveal
+# whether an account exists.
+COGNITO_ERRORS: dict[str, type[errors.ApiError]] = {
+    "CodeMismatchException": errors.InvalidCode,
+    "ExpiredCodeException": errors.ExpiredCode,
+    "InvalidPasswordException": errors.InvalidPassword,
+    "NotAuthorizedException": errors.InvalidCredentials,
+    "UserNotFoundException": errors.InvalidCredentials,
+    "UserNotConfirmedException": errors.UserNotConfirmed,
+    "PasswordResetRequiredException": errors.PasswordResetRequired,
+    "InvalidParameterException": errors.ValidationFailed,
+    "UserLambdaValidationException": errors.ValidationFailed,
+    "AliasExistsException": errors.InvalidCode,
+    "ForbiddenException": errors.Forbidden,
+    "TooManyRequestsException": errors.TooManyRequests,
+    "LimitExceededException": errors.TooManyRequests,
+    "TooManyFailedAttemptsException": errors.TooManyRequests,
+    "ThrottlingException": errors.TooManyRequests,
+    "Throttling": errors.TooManyRequests,
+    "InternalErrorException": errors.ServiceUnavailable,
+    "ServiceUnavailable": errors.ServiceUnavailable,
+    "UnexpectedLambdaException": errors.ServiceUnavailable,
+    "InvalidLambdaResponseException": errors.ServiceUnavailable,
+    "CodeDeliveryFailureException": errors.ServiceUnavailable,
+}
+
+
+def translate(exc: Exception, overrides: Mapping[str, type[errors.ApiError]] | None = None) -> errors.ApiError:
+    """Map a botocore failure to the error contract. Anything unexpected becomes a logged 500."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        error_cls = (overrides or {}).get(code) or COGNITO_ERRORS.get(code)
+        if error_cls is None:
+            logger.exception("Unexpected Cognito error", extra={"cognito_error": code})
+            return errors.InternalError()
+        if error_cls.status >= 500:
+            logger.warning("Cognito unavailable", extra={"cognito_error": code})
+        if error_cls is errors.InvalidPassword:
+            return errors.InvalidPassword(_password_rule(exc))
+        return error_cls()
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)):
+        logger.warning("Cognito unreachable", extra={"error_type": type(exc).__name__})
+        return errors.ServiceUnavailable()
+    logger.exception("Unexpected error calling Cognito")
+    return errors.InternalError()
+
+
+_RULES = {
+    "uppercase": "contain an uppercase letter",
+    "lowercase": "contain a lowercase letter",
+    "numeric": "contain a number",
+    "symbol": "contain a symbol",
+    "long enough": "be longer",
+    "previously used": "differ from your recent passwords",
+}
+
+
+def _password_rule(exc: ClientError) -> str:
+    text = exc.response.get("Error", {}).get("Message", "").lower()
+    broken = [rule for key, rule in _RULES.items() if key in text]
+    if not broken:
+        return errors.InvalidPassword.message
+    return "The password must " + ", ".join(broken) + "."
+
+
+def call(operation: str, overrides: Mapping[str, type[errors.ApiError]] | None = None, /, **params: Any) -> Any:
+    """Call one Cognito operation, translating every failure to the error contract."""
+    try:
+        return getattr(cognito_client(), operation)(**params)
+    except (ClientError, BotoCoreError) as exc:
+        raise translate(exc, overrides) from exc

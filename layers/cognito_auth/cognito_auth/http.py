@@ -1,0 +1,138 @@
+"""API Gateway glue shared by every function: the resolver, body parsing, bearer tokens, and error responses.
+
+The mapping from an exception to an HTTP response happens here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from cognito_auth import errors
+from cognito_auth.observability import logger
+from cognito_auth.settings import get_settings
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def new_app() -> APIGatewayRestResolver:
+    """A one-route resolver for one function, with CORS and the shared error handlers."""
+    origins = get_settings().allowed_origins
+    cors = CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=list(origins[1:]) or None,
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+    app = APIGatewayRestResolver(cors=cors)
+    register_error_handlers(app)
+    return app
+
+
+def error_response(error: errors.ApiError) -> Response:
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(error.body()),
+        headers=error.headers,
+    )
+
+
+def register_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(errors.ApiError)
+    def handle_api_error(error: errors.ApiError) -> Response:
+        if error.status >= 500:
+            logger.error("Request failed", extra={"code": error.code, "status": error.status})
+        else:
+            logger.info("Request refused", extra={"code": error.code, "status": error.status})
+        return error_response(error)
+
+    @app.exception_handler(NotFoundError)
+    def handle_not_found(_: NotFoundError) -> Response:
+        return error_response(errors.NotFound())
+
+    @app.exception_handler(Exception)
+    def handle_bug(_: Exception) -> Response:
+        logger.exception("Unhandled error")
+        return error_response(errors.InternalError())
+
+
+def parse_body(app: APIGatewayRestResolver, model: type[M]) -> M:
+    """Decode, size-check and validate a JSON body. Error messages name fields, never their values."""
+    event = app.current_event
+    raw = event.body
+    if raw is None or raw == "":
+        raise errors.InvalidJson("A JSON request body is required.")
+    limit = get_settings().max_body_bytes
+    if len(raw) > limit * 2:  # cheap early refusal before decoding anything
+        raise errors.PayloadTooLarge(f"The request body must not exceed {limit} bytes.")
+    try:
+        data = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode()
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise errors.InvalidJson() from exc
+    if len(data) > limit:
+        raise errors.PayloadTooLarge(f"The request body must not exceed {limit} bytes.")
+    try:
+        payload = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise errors.InvalidJson("The request body is not valid JSON.") from exc
+    if not isinstance(payload, dict):
+        raise errors.InvalidJson()
+    try:
+        return model.model_validate(payload)
+    except PydanticValidationError as exc:
+        raise errors.ValidationFailed(_describe(exc, model)) from None
+
+
+def _describe(exc: PydanticValidationError, model: type[BaseModel]) -> str:
+    problems = []
+    for err in exc.errors(include_input=False, include_url=False):
+        field = _public_name(str(err["loc"][0]), model) if err["loc"] else "body"
+        kind = err["type"]
+        if kind == "missing":
+            problems.append(f"'{field}' is required")
+        elif kind in {"string_type", "string_sub_type"}:
+            problems.append(f"'{field}' must be a string")
+        elif kind == "string_too_long":
+            problems.append(f"'{field}' must be at most {err['ctx']['max_length']} characters")
+        elif kind == "string_too_short":
+            problems.append(f"'{field}' must not be empty")
+        elif kind == "string_pattern_mismatch":
+            problems.append(f"'{field}' is not well formed")
+        else:
+            problems.append(f"'{field}' is not valid")
+    return "Invalid request: " + "; ".join(dict.fromkeys(problems)) + "."
+
+
+def _public_name(name: str, model: type[BaseModel]) -> str:
+    alias = model.model_fields.get(name)
+    choices = getattr(alias.validation_alias, "choices", None) if alias else None
+    return str(choices[0]) if choices else name
+
+
+def bearer_token(app: APIGatewayRestResolver) -> str:
+    """The access token from `Authorization: Bearer <token>`, or 401."""
+    header = app.current_event.headers.get("authorization") or ""
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 8192 or " " in token:
+        raise errors.InvalidToken()
+    return token
+
+
+def caller_claims(app: APIGatewayRestResolver) -> dict[str, Any]:
+    """Claims of the caller: from API Gateway's Cognito authorizer, or verified here when no authorizer ran
+    (as under `sam local start-api`, which does not enforce Cognito authorizers)."""
+    claims = app.current_event.request_context.authorizer.claims
+    if isinstance(claims, dict) and claims.get("sub"):
+        return claims
+    from cognito_auth.tokens import get_verifier  # imported only where the authorizer did not run
+
+    return get_verifier().verify(bearer_token(app), token_use="access")

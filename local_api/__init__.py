@@ -1,0 +1,1 @@
+"""Run the auth API on a developer's machine: routes from template.yaml, an embedded Cognito emulator (moto)."""
