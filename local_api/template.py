@@ -33,7 +33,8 @@ _CfnLoader.add_multi_constructor("!", _intrinsic)
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
     with path.open() as handle:
-        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        document: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return document
 
 
 def parameter_defaults(template: dict[str, Any]) -> dict[str, Any]:

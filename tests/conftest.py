@@ -80,7 +80,8 @@ def load_function(name: str) -> ModuleType:
     """Import functions/<name>/app.py under a unique module name (every function is called `app`)."""
     if name not in _modules:
         spec = importlib.util.spec_from_file_location(f"functions_{name}_app", ROOT / "functions" / name / "app.py")
-        assert spec and spec.loader
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         _modules[name] = module

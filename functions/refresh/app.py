@@ -3,6 +3,7 @@
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from cognito_auth import service
 from cognito_auth.http import new_app, parse_body
 from cognito_auth.models import RefreshRequest

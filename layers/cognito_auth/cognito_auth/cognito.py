@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
-from botocore.exceptions import HTTPClientError
 
 from cognito_auth import errors
 from cognito_auth.observability import logger
@@ -49,7 +48,7 @@ def client_secret() -> str | None:
         return settings.client_secret
     secrets = boto3.client("secretsmanager", region_name=settings.region, config=CLIENT_CONFIG)
     try:
-        return secrets.get_secret_value(SecretId=settings.client_secret_arn)["SecretString"]
+        return str(secrets.get_secret_value(SecretId=settings.client_secret_arn)["SecretString"])
     except (ClientError, BotoCoreError) as exc:
         logger.exception("Could not read the app client secret")
         raise errors.ServiceUnavailable() from exc

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -18,8 +18,6 @@ from pydantic import ValidationError as PydanticValidationError
 from cognito_auth import errors
 from cognito_auth.observability import logger
 from cognito_auth.settings import get_settings
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def new_app() -> APIGatewayRestResolver:
@@ -36,7 +34,7 @@ def new_app() -> APIGatewayRestResolver:
     return app
 
 
-def error_response(error: errors.ApiError) -> Response:
+def error_response(error: errors.ApiError) -> Response[str]:
     return Response(
         status_code=error.status,
         content_type=content_types.APPLICATION_JSON,
@@ -47,7 +45,7 @@ def error_response(error: errors.ApiError) -> Response:
 
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(errors.ApiError)
-    def handle_api_error(error: errors.ApiError) -> Response:
+    def handle_api_error(error: errors.ApiError) -> Response[str]:
         if error.status >= 500:
             logger.error("Request failed", extra={"code": error.code, "status": error.status})
         else:
@@ -55,16 +53,16 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
         return error_response(error)
 
     @app.exception_handler(NotFoundError)
-    def handle_not_found(_: NotFoundError) -> Response:
+    def handle_not_found(_: NotFoundError) -> Response[str]:
         return error_response(errors.NotFound())
 
     @app.exception_handler(Exception)
-    def handle_bug(_: Exception) -> Response:
+    def handle_bug(_: Exception) -> Response[str]:
         logger.exception("Unhandled error")
         return error_response(errors.InternalError())
 
 
-def parse_body(app: APIGatewayRestResolver, model: type[M]) -> M:
+def parse_body[M: BaseModel](app: APIGatewayRestResolver, model: type[M]) -> M:
     """Decode, size-check and validate a JSON body. Error messages name fields, never their values."""
     event = app.current_event
     raw = event.body

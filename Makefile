@@ -1,0 +1,66 @@
+# One Makefile, verbs of the field. Everything it needs it installs into the project's own virtual environments:
+#   .venv       Python 3.13: the layer's dependencies, moto, pytest, linters (requirements-dev.txt)
+#   .venv-sam   aws-sam-cli, which pins its own boto3 and click (requirements-sam.txt)
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+export SAM_CLI_TELEMETRY := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+PY313 = $(shell scripts/find-python313)
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+# `sam build` looks for python3.13 on PATH: put the interpreter we found first.
+SAM := PATH="$(dir $(PY313)):$$PATH" $(SAM_VENV)/bin/sam
+ENV ?= default
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt layers/cognito_auth/requirements.txt
+	@scripts/find-python313 >/dev/null
+	$(PY313) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(PY) -c 'import moto, aws_lambda_powertools, jose, pydantic, pytest'
+	touch $@
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	@scripts/find-python313 >/dev/null
+	$(PY313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(SAM_VENV)/bin/sam --version
+	touch $@
+
+venv: $(VENV)/.installed $(SAM_VENV)/.installed ## Create the virtual environments (done by every target that needs them)
+
+lint: $(VENV)/.installed ## ruff, ruff format --check, mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: venv lint ## Run every test: lint, types, unit, integration, template checks and sam build
+	SAM_BIN="$(abspath $(SAM_VENV))/bin/sam" PYTHON313="$(PY313)" $(VENV)/bin/pytest
+
+build: $(SAM_VENV)/.installed ## sam build (no container) for arm64
+	$(SAM) build
+
+validate: $(SAM_VENV)/.installed ## sam validate (both modes) and cfn-lint
+	$(SAM) validate --region us-east-1
+	$(SAM) validate --lint
+	$(VENV)/bin/cfn-lint template.yaml
+
+deploy: build ## sam deploy --config-env $(ENV)
+	$(SAM) deploy --config-env $(ENV)
+
+delete: $(SAM_VENV)/.installed ## sam delete --config-env $(ENV)
+	$(SAM) delete --config-env $(ENV)
+
+events: $(SAM_VENV)/.installed ## Regenerate events/*.json with sam local generate-event
+	SAM="$(SAM_VENV)/bin/sam" scripts/generate-events.sh
+
+clean: ## Remove build output and virtual environments
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .mypy_cache
+
+.PHONY: help venv lint test build validate deploy delete events clean

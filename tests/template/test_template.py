@@ -1,0 +1,56 @@
+"""The template must pass every check `sam deploy` would make, and build without a container."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def sam_command() -> list[str]:
+    sam = os.environ.get("SAM_BIN") or str(ROOT / ".venv-sam" / "bin" / "sam")
+    if not Path(sam).exists():
+        pytest.fail(f"aws-sam-cli not found at {sam}: run the tests with `make test`, which installs it")
+    return [sam]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    python313 = os.environ.get("PYTHON313")
+    if python313:
+        env["PATH"] = f"{Path(python313).parent}:{env['PATH']}"
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_cfn_lint_passes() -> None:
+    result = run(shutil.which("cfn-lint") or str(ROOT / ".venv" / "bin" / "cfn-lint"), "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_validate_passes() -> None:
+    result = run(*sam_command(), "validate", "--region", "us-east-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+def test_sam_validate_lint_passes() -> None:
+    result = run(*sam_command(), "validate", "--lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_build_without_container_for_arm64(tmp_path: Path) -> None:
+    result = run(*sam_command(), "build", "--build-dir", str(tmp_path / "build"))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    layer = tmp_path / "build" / "CognitoAuthLayer" / "python"
+    assert (layer / "cognito_auth" / "service.py").exists()
+    native = next(layer.glob("pydantic_core/_pydantic_core*.so"))
+    assert "aarch64" in native.name, native.name
+    for function in (tmp_path / "build").glob("*Function"):
+        assert sorted(p.name for p in function.iterdir()) == ["app.py"], function
