@@ -79,6 +79,7 @@ COGNITO_ERRORS: dict[str, type[errors.ApiError]] = {
     "CodeMismatchException": errors.InvalidCode,
     "ExpiredCodeException": errors.ExpiredCode,
     "InvalidPasswordException": errors.InvalidPassword,
+    "PasswordHistoryPolicyViolationException": errors.InvalidPassword,
     "NotAuthorizedException": errors.InvalidCredentials,
     "UserNotFoundException": errors.InvalidCredentials,
     "UserNotConfirmedException": errors.UserNotConfirmed,
@@ -131,6 +132,8 @@ _RULES = {
 
 
 def _password_rule(exc: ClientError) -> str:
+    if exc.response.get("Error", {}).get("Code") == "PasswordHistoryPolicyViolationException":
+        return "The password must " + _RULES["previously used"] + "."
     text = exc.response.get("Error", {}).get("Message", "").lower()
     broken = [rule for key, rule in _RULES.items() if key in text]
     if not broken:

@@ -1,0 +1,264 @@
+"""Every Cognito error the endpoints can meet becomes a documented status and stable code, never AWS's own words.
+
+The expected answers are written out here, not read from the layer's table, so a changed mapping fails a test.
+The list of errors each operation can raise comes from botocore's model of the Cognito API.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+from botocore.stub import Stubber
+
+from cognito_auth import cognito, errors, service
+from tests.conftest import reset_caches
+
+# What AWS might put in a message: internals a client must never see.
+AWS_MESSAGE = "Internal detail arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Leak for jane@example.com"
+
+THROTTLED = (429, "TooManyRequests")
+UNAVAILABLE = (503, "ServiceUnavailable")
+OUR_FAULT = (500, "InternalError")
+
+# The default answer for each Cognito error code.
+DEFAULT = {
+    "CodeMismatchException": (400, "InvalidCode"),
+    "ExpiredCodeException": (400, "ExpiredCode"),
+    "AliasExistsException": (400, "InvalidCode"),
+    "InvalidPasswordException": (400, "InvalidPassword"),
+    "PasswordHistoryPolicyViolationException": (400, "InvalidPassword"),
+    "InvalidParameterException": (400, "ValidationFailed"),
+    "UserLambdaValidationException": (400, "ValidationFailed"),
+    "NotAuthorizedException": (401, "InvalidCredentials"),
+    "UserNotFoundException": (401, "InvalidCredentials"),
+    "UserNotConfirmedException": (403, "UserNotConfirmed"),
+    "PasswordResetRequiredException": (403, "PasswordResetRequired"),
+    "ForbiddenException": (403, "Forbidden"),
+    "TooManyRequestsException": THROTTLED,
+    "LimitExceededException": THROTTLED,
+    "TooManyFailedAttemptsException": THROTTLED,
+    "ThrottlingException": THROTTLED,
+    "Throttling": THROTTLED,
+    "InternalErrorException": UNAVAILABLE,
+    "ServiceUnavailable": UNAVAILABLE,
+    "UnexpectedLambdaException": UNAVAILABLE,
+    "InvalidLambdaResponseException": UNAVAILABLE,
+    "CodeDeliveryFailureException": UNAVAILABLE,
+    # A misconfigured deployment (wrong pool or client, a flow or feature not enabled, email/SMS roles): our bug.
+    "ResourceNotFoundException": OUR_FAULT,
+    "InvalidUserPoolConfigurationException": OUR_FAULT,
+    "InvalidSmsRoleAccessPolicyException": OUR_FAULT,
+    "InvalidSmsRoleTrustRelationshipException": OUR_FAULT,
+    "InvalidEmailRoleAccessPolicyException": OUR_FAULT,
+    "OperationNotEnabledException": OUR_FAULT,
+    "FeatureUnavailableInTierException": OUR_FAULT,
+    "UnsupportedOperationException": OUR_FAULT,
+    # Only SignUp raises it, and sign_up answers it itself (see ENDPOINT_OVERRIDES).
+    "UsernameExistsException": OUR_FAULT,
+}
+
+SUCCESS = (200, "")
+
+# Where an endpoint answers differently from the default: mostly so as not to tell whether an account exists.
+ENDPOINT_OVERRIDES: dict[str, dict[str, tuple[int, str]]] = {
+    "signup": {"UsernameExistsException": (201, "")},
+    "confirm": {"UserNotFoundException": (400, "InvalidCode"), "NotAuthorizedException": (400, "InvalidCode")},
+    "resend_code": {
+        "UserNotFoundException": SUCCESS,
+        "InvalidParameterException": SUCCESS,
+        "NotAuthorizedException": SUCCESS,
+    },
+    "forgot_password": {
+        "UserNotFoundException": SUCCESS,
+        "InvalidParameterException": SUCCESS,
+        "NotAuthorizedException": SUCCESS,
+    },
+    "reset_password": {"UserNotFoundException": (400, "InvalidCode"), "NotAuthorizedException": (400, "InvalidCode")},
+    "signin": {},
+    "refresh": {"NotAuthorizedException": (401, "InvalidToken")},
+    "signout": {"NotAuthorizedException": (401, "InvalidToken")},
+}
+
+# endpoint -> (Cognito operation, client method, how the endpoint's service function is called)
+ENDPOINTS: dict[str, tuple[str, str, Callable[[], dict[str, Any]]]] = {
+    "signup": ("SignUp", "sign_up", lambda: service.sign_up("jane@example.com", "Jane", "Example-Passw0rd")),
+    "confirm": ("ConfirmSignUp", "confirm_sign_up", lambda: service.confirm_sign_up("jane@example.com", "123456")),
+    "resend_code": ("ResendConfirmationCode", "resend_confirmation_code", lambda: service.resend_code("j@ex.com")),
+    "forgot_password": ("ForgotPassword", "forgot_password", lambda: service.forgot_password("jane@example.com")),
+    "reset_password": (
+        "ConfirmForgotPassword",
+        "confirm_forgot_password",
+        lambda: service.reset_password("jane@example.com", "123456", "Changed-Passw0rd"),
+    ),
+    "signin": ("InitiateAuth", "initiate_auth", lambda: service.sign_in("jane@example.com", "Example-Passw0rd")),
+    "refresh": ("InitiateAuth", "initiate_auth", lambda: service.refresh("refresh-token", None)),
+    "signout": ("GlobalSignOut", "global_sign_out", lambda: service.sign_out("access-token")),
+}
+
+
+def declared_errors(operation: str) -> list[str]:
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    return [shape.name for shape in model.operation_model(operation).error_shapes]
+
+
+def client_error(code: str, message: str = AWS_MESSAGE, operation: str = "InitiateAuth") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+def assert_contract(error: errors.ApiError, expected: tuple[int, str], *, leaked: tuple[str, ...] = ()) -> None:
+    assert (error.status, error.code) == expected
+    body = error.body()
+    assert set(body) == {"error", "code"}
+    assert errors.ERROR_CODES[body["code"]] == error.status
+    text = json.dumps(body)
+    assert AWS_MESSAGE not in text
+    assert "123456789012" not in text
+    for secret in leaked:
+        assert secret not in text
+
+
+def test_the_expected_answers_cover_every_error_the_endpoints_can_meet() -> None:
+    can_meet = {code for operation, _, _ in ENDPOINTS.values() for code in declared_errors(operation)}
+
+    assert can_meet <= set(DEFAULT), sorted(can_meet - set(DEFAULT))
+    assert set(cognito.COGNITO_ERRORS) <= set(DEFAULT), sorted(set(cognito.COGNITO_ERRORS) - set(DEFAULT))
+
+
+@pytest.mark.parametrize(("code", "expected"), sorted(DEFAULT.items()))
+def test_translate_gives_each_cognito_error_its_documented_answer(code: str, expected: tuple[int, str]) -> None:
+    error = cognito.translate(client_error(code))
+
+    assert_contract(error, expected, leaked=(code,) if code != expected[1] else ())
+    if expected[0] in (429, 503):
+        assert int(error.headers["Retry-After"]) > 0
+
+
+def test_an_unknown_cognito_error_is_a_500_without_internals() -> None:
+    error = cognito.translate(client_error("SomethingNewException"))
+
+    assert_contract(error, OUR_FAULT, leaked=("SomethingNewException",))
+    assert error.message == errors.InternalError.message
+
+
+def test_an_override_wins_over_the_default() -> None:
+    error = cognito.translate(client_error("NotAuthorizedException"), {"NotAuthorizedException": errors.InvalidToken})
+
+    assert_contract(error, (401, "InvalidToken"))
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        EndpointConnectionError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/"),
+        ConnectTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/"),
+        ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/"),
+    ],
+    ids=lambda exc: type(exc).__name__,
+)
+def test_cognito_unreachable_is_a_503(exc: Exception) -> None:
+    error = cognito.translate(exc)
+
+    assert_contract(error, UNAVAILABLE, leaked=("amazonaws.com",))
+    assert int(error.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    "exc", [NoCredentialsError(), KeyError("AuthenticationResult")], ids=lambda e: type(e).__name__
+)
+def test_any_other_failure_is_a_500_without_internals(exc: Exception) -> None:
+    assert_contract(cognito.translate(exc), OUR_FAULT, leaked=("AuthenticationResult", "credentials"))
+
+
+PASSWORD = "Hunter2-Is-My-Password"
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        ("Password did not conform with policy: Password not long enough", "be longer"),
+        ("Password did not conform with policy: Password must have uppercase characters", "uppercase letter"),
+        ("Password did not conform with policy: Password must have lowercase characters", "lowercase letter"),
+        ("Password did not conform with policy: Password must have numeric characters", "contain a number"),
+        ("Password did not conform with policy: Password must have symbol characters", "contain a symbol"),
+    ],
+)
+def test_invalid_password_names_the_rule_that_was_broken(message: str, rule: str) -> None:
+    error = cognito.translate(client_error("InvalidPasswordException", f"{message} ({PASSWORD})"))
+
+    assert_contract(error, (400, "InvalidPassword"), leaked=(PASSWORD, "conform"))
+    assert rule in error.message
+
+
+def test_invalid_password_names_every_rule_that_was_broken() -> None:
+    message = "Password did not conform with policy: Password must have uppercase characters, numeric characters"
+
+    error = cognito.translate(client_error("InvalidPasswordException", message))
+
+    assert "uppercase letter" in error.message
+    assert "contain a number" in error.message
+
+
+def test_invalid_password_with_an_unrecognised_message_gets_the_generic_policy_message() -> None:
+    error = cognito.translate(client_error("InvalidPasswordException", f"Password {PASSWORD} is bad"))
+
+    assert_contract(error, (400, "InvalidPassword"), leaked=(PASSWORD,))
+    assert error.message == errors.InvalidPassword.message
+
+
+def test_a_reused_password_is_refused_by_naming_the_history_rule() -> None:
+    error = cognito.translate(
+        client_error("PasswordHistoryPolicyViolationException", "The password was used before", "ConfirmForgotPassword")
+    )
+
+    assert_contract(error, (400, "InvalidPassword"))
+    assert "differ from your recent passwords" in error.message
+
+
+@pytest.fixture
+def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
+    """The layer's own cached Cognito client, answering from a Stubber; a call nobody expected fails the test."""
+    monkeypatch.setenv("USER_POOL_ID", "us-east-1_Example")
+    monkeypatch.setenv("USER_POOL_CLIENT_ID", "exampleclientid")
+    monkeypatch.delenv("USER_POOL_CLIENT_SECRET", raising=False)
+    monkeypatch.delenv("USER_POOL_CLIENT_SECRET_ARN", raising=False)
+    reset_caches()
+    with Stubber(cognito.cognito_client()) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+    reset_caches()
+
+
+ENDPOINT_CASES = [
+    pytest.param(endpoint, code, id=f"{endpoint}-{code}")
+    for endpoint, (operation, _, _) in ENDPOINTS.items()
+    for code in declared_errors(operation)
+]
+
+
+@pytest.mark.parametrize(("endpoint", "code"), ENDPOINT_CASES)
+def test_each_endpoint_answers_every_error_its_cognito_operation_declares(
+    stubbed: Stubber, endpoint: str, code: str
+) -> None:
+    _, method, invoke = ENDPOINTS[endpoint]
+    stubbed.add_client_error(method, service_error_code=code, service_message=AWS_MESSAGE, http_status_code=400)
+    expected = ENDPOINT_OVERRIDES[endpoint].get(code, DEFAULT[code])
+
+    if expected[0] < 300:
+        body = invoke()
+        assert AWS_MESSAGE not in json.dumps(body)
+        assert "message" in body
+        return
+    with pytest.raises(errors.ApiError) as raised:
+        invoke()
+    assert_contract(raised.value, expected, leaked=(code,))
