@@ -52,6 +52,7 @@ class TokenVerifier:
         self._jwks: dict[str, dict[str, Any]] = {}
         self._keys: dict[str, Key] = {}
         self._fetched_at: float | None = None
+        self._fetch_failed = False
         self._lock = threading.Lock()
         self.fetch_count = 0
 
@@ -98,8 +99,12 @@ class TokenVerifier:
         with self._lock:
             if kid in self._keys:
                 return self._keys[kid]
-            if kid not in self._jwks and self._may_fetch():
-                self._refresh()
+            if kid not in self._jwks:
+                if self._may_fetch():
+                    self._refresh()
+                elif self._fetch_failed:
+                    # The last fetch failed moments ago: the token may be good, so do not call it invalid.
+                    raise errors.ServiceUnavailable()
             jwk_dict = self._jwks.get(kid)
             if jwk_dict is None:
                 raise errors.InvalidToken()
@@ -119,10 +124,12 @@ class TokenVerifier:
         try:
             document = self._fetch(self.jwks_url)
         except Exception as exc:
+            self._fetch_failed = True
             # Let a transient failure be retried after a few seconds rather than a whole interval.
             self._fetched_at = self._clock() - REFETCH_INTERVAL_SECONDS + RETRY_AFTER_FAILURE_SECONDS
             logger.warning("Could not fetch the JWKS", extra={"error_type": type(exc).__name__})
             raise errors.ServiceUnavailable() from exc
+        self._fetch_failed = False
         keys = document.get("keys") if isinstance(document, dict) else None
         self._jwks = {
             k["kid"]: k
