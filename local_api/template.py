@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,131 @@ def function_environment(template: dict[str, Any], params: dict[str, Any] | None
     variables = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     resolved = resolve(variables, params)
     return {k: str(v) for k, v in resolved.items() if not isinstance(v, dict)}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One `Api` event of one function: what API Gateway would route to it and how it authorizes the call."""
+
+    function: str  # the function's logical id, e.g. SignUpFunction
+    code_uri: str  # e.g. functions/signup/
+    handler: str  # e.g. app.lambda_handler
+    path: str  # as in the template, e.g. /auth/signup or /items/{id}
+    method: str  # upper case; ANY matches every method
+    authorizer: str | None = None
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cors:
+    """The API's CORS preflight answer (SAM's `Cors` property; values are quoted strings in the template)."""
+
+    allow_origin: str
+    allow_headers: str | None = None
+    allow_methods: str | None = None
+    max_age: str | None = None
+    allow_credentials: bool = False
+
+
+@dataclass(frozen=True)
+class Api:
+    stage: str
+    routes: tuple[Route, ...]
+    cors: Cors | None = None
+    authorizers: dict[str, str] = field(default_factory=dict)  # name -> identity header
+    function_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> Timeout, MemorySize
+
+
+def _unquote(value: Any) -> str | None:
+    """SAM's Cors values are quoted ("'*'"); return the bare string."""
+    if value is None:
+        return None
+    text = str(value)
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
+
+
+def _cors(spec: Any) -> Cors | None:
+    if spec is None:
+        return None
+    if isinstance(spec, str):  # the short form: Cors: "'origin'"
+        return Cors(allow_origin=_unquote(spec) or "*")
+    return Cors(
+        allow_origin=_unquote(spec.get("AllowOrigin")) or "*",
+        allow_headers=_unquote(spec.get("AllowHeaders")),
+        allow_methods=_unquote(spec.get("AllowMethods")),
+        max_age=_unquote(spec.get("MaxAge")),
+        allow_credentials=bool(spec.get("AllowCredentials", False)),
+    )
+
+
+def api(template: dict[str, Any], params: dict[str, Any] | None = None) -> Api:
+    """Every `Api` event of every AWS::Serverless::Function (path, method, authorizer, scopes), with the
+    AWS::Serverless::Api settings that apply to them (stage, CORS, authorizers). The template is the only list."""
+    params = params or parameter_defaults(template)
+    resources = template["Resources"]
+    globals_function = resolve(template.get("Globals", {}).get("Function", {}), params)
+    globals_api = resolve(template.get("Globals", {}).get("Api", {}), params)
+    apis = {
+        name: {**globals_api, **resolve(r.get("Properties", {}), params)}
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Api"
+    }
+    implicit = dict(globals_api)
+    routes: list[Route] = []
+    used_apis: list[dict[str, Any]] = []
+    function_settings: dict[str, dict[str, Any]] = {}
+    for name, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = {**globals_function, **resolve(resource.get("Properties", {}), params)}
+        function_settings[name] = {"Timeout": props.get("Timeout", 3), "MemorySize": props.get("MemorySize", 128)}
+        for event in (props.get("Events") or {}).values():
+            if event.get("Type") != "Api":
+                continue
+            event_props = event.get("Properties", {})
+            rest_api = event_props.get("RestApiId")
+            api_props = apis.get(rest_api["Ref"], implicit) if isinstance(rest_api, dict) else implicit
+            used_apis.append(api_props)
+            api_auth = api_props.get("Auth", {})
+            event_auth = event_props.get("Auth", {})
+            authorizer = event_auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
+            if authorizer in (None, "NONE", "AWS_IAM"):
+                authorizer, scopes = None, ()
+            else:
+                defaults = api_auth.get("Authorizers", {}).get(authorizer, {}).get("AuthorizationScopes", [])
+                scopes = tuple(event_auth.get("AuthorizationScopes", defaults))
+            routes.append(
+                Route(
+                    function=name,
+                    code_uri=str(props["CodeUri"]),
+                    handler=str(props.get("Handler", "app.lambda_handler")),
+                    path=str(event_props["Path"]),
+                    method=str(event_props["Method"]).upper(),
+                    authorizer=authorizer,
+                    scopes=scopes,
+                )
+            )
+    if len({id(a) for a in used_apis}) > 1:
+        raise ValueError("template.yaml: the local API serves one REST API; every Api event must use the same one")
+    api_props = used_apis[0] if used_apis else implicit
+    auth = api_props.get("Auth", {})
+    return Api(
+        stage=str(api_props.get("StageName", "Prod")),
+        routes=tuple(routes),
+        cors=_cors(api_props.get("Cors")),
+        authorizers={
+            name: str(spec.get("Identity", {}).get("Header", "Authorization"))
+            for name, spec in auth.get("Authorizers", {}).items()
+            if "UserPoolArn" in spec
+        },
+        function_settings=function_settings,
+    )
+
+
+def layer_dirs(template: dict[str, Any]) -> list[Path]:
+    """The content directory of every AWS::Serverless::LayerVersion: what Lambda puts on a function's import path."""
+    return [
+        ROOT / str(r["Properties"]["ContentUri"])
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::LayerVersion" and isinstance(r.get("Properties", {}).get("ContentUri"), str)
+    ]

@@ -1,0 +1,230 @@
+"""The local API's command line: settings, the embedded Cognito (or a real pool), the server, and a clean stop."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from werkzeug.serving import make_server
+
+from local_api import emulator, template
+
+# Nothing of the shared layer is imported at module level: as in Lambda, the functions' environment is set first
+# (the layer's logger reads POWERTOOLS_* when it is created).
+
+HOST = "127.0.0.1"  # loopback only: this is a developer's tool, never a server for others
+DEFAULT_PORT = 3000
+EMULATOR_REGION = "us-east-1"
+
+DESCRIPTION = """\
+Serve every route of template.yaml on http://127.0.0.1:PORT, each request running the real handler of its
+function with an API Gateway REST proxy event, the Cognito authorizer enforced as API Gateway enforces it.
+"""
+
+EPILOG = """\
+settings (flags win over environment variables):
+  --port / PORT                 port on 127.0.0.1 (default 3000; 0 picks a free one). Loopback only.
+  --param NAME=VALUE            override a template parameter, e.g. --param AllowedOrigins=http://localhost:8081
+  --openapi PATH                the document shown at /docs (default: openapi.yaml of this repository)
+
+  Cognito, by default: an embedded emulator (moto) on a free loopback port, its user pool and app client made
+  from template.yaml's UserPool and UserPoolClient (password policy, email sign-in, client secret). No AWS
+  account is used and nothing is emailed: the codes Cognito would send are printed here and listed by
+  GET /_local/outbox (JSON [{to, purpose, code}], newest last; ?to=EMAIL filters). A wrong, reused or expired
+  code is refused as Cognito refuses it.
+
+  Cognito, a real pool instead (no emulator, no outbox; Cognito emails the codes):
+  --user-pool-id / USER_POOL_ID            e.g. eu-west-1_AbC123 (its region is the default region)
+  --client-id / USER_POOL_CLIENT_ID        the app client (USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH enabled)
+  --region / AWS_REGION                    the pool's region
+  USER_POOL_CLIENT_SECRET                  the app client's secret, if it has one (environment only, so that it
+                                           stays out of your shell history and the process list)
+  --endpoint-url / COGNITO_ENDPOINT_URL    a Cognito-compatible endpoint instead of AWS's (rarely needed)
+
+state:
+  Everything the emulator holds (users, tokens, codes) lives in this process's memory: it starts empty and is
+  gone when the server stops; each start makes a new pool with new ids. With a real pool, users live in that pool.
+
+routes:
+  every Api event of every function in template.yaml, plus local-only GET /_local/outbox (emulator only),
+  GET /docs (Swagger UI of openapi.yaml) and GET /docs/openapi.json. Unknown routes get API Gateway's
+  403 {"message": "Missing Authentication Token"}.
+
+stop: Ctrl-C (or SIGTERM) stops the server and everything it started.
+"""
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="make dev ARGS='...'  |  python -m local_api",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or DEFAULT_PORT), metavar="PORT")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--openapi", type=Path, default=template.ROOT / "openapi.yaml", metavar="PATH")
+    parser.add_argument("--user-pool-id", default=os.environ.get("USER_POOL_ID") or None)
+    parser.add_argument("--client-id", default=os.environ.get("USER_POOL_CLIENT_ID") or None)
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION") or None)
+    parser.add_argument("--endpoint-url", default=os.environ.get("COGNITO_ENDPOINT_URL") or None)
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, not {args.port}")
+    if bool(args.user_pool_id) != bool(args.client_id):
+        parser.error("a real pool needs both --user-pool-id (USER_POOL_ID) and --client-id (USER_POOL_CLIENT_ID)")
+    for item in args.param:
+        if "=" not in item:
+            parser.error(f"--param takes NAME=VALUE, not {item!r}")
+    return args
+
+
+def template_params(document: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    params = template.parameter_defaults(document)
+    for item in overrides:
+        name, _, value = item.partition("=")
+        if name not in params:
+            raise SystemExit(f"unknown template parameter {name!r}; the template has: {', '.join(params)}")
+        params[name] = int(value) if document["Parameters"][name].get("Type") == "Number" else value
+    return params
+
+
+@dataclass
+class Cognito:
+    description: str
+    stop: Any = None
+    outbox: emulator.Outbox | None = None
+
+
+def start_emulator(document: dict[str, Any], params: dict[str, Any]) -> Cognito:
+    """moto's Cognito on a free loopback port, with the template's pool and client; the layer pointed at it."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",
+        AWS_REGION=EMULATOR_REGION,
+        AWS_DEFAULT_REGION=EMULATOR_REGION,
+    )
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    emulator.install()
+    server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        idp = boto3.client("cognito-idp", region_name=EMULATOR_REGION, endpoint_url=endpoint)
+        pool_id = idp.create_user_pool(**template.user_pool_kwargs(document, params))["UserPool"]["Id"]
+        client_args = template.user_pool_client_kwargs(document, pool_id, params)
+        client = idp.create_user_pool_client(**client_args)["UserPoolClient"]
+        outbox = emulator.Outbox(on_send=lambda m: say(f"  [outbox] {m.purpose} code for {m.to}: {m.code}"))
+        emulator.deliver_codes(pool_id, outbox)
+    except BaseException:
+        server.stop()
+        raise
+    os.environ.update(
+        USER_POOL_ID=pool_id,
+        USER_POOL_CLIENT_ID=client["ClientId"],
+        COGNITO_ENDPOINT_URL=endpoint,
+    )
+    if client.get("ClientSecret"):
+        os.environ["USER_POOL_CLIENT_SECRET"] = client["ClientSecret"]
+    else:
+        os.environ.pop("USER_POOL_CLIENT_SECRET", None)
+    return Cognito(f"embedded Cognito emulator (moto) on {endpoint}, user pool {pool_id}", server.stop, outbox)
+
+
+def use_real_pool(args: argparse.Namespace) -> Cognito:
+    region = args.region or args.user_pool_id.partition("_")[0]
+    os.environ.update(
+        USER_POOL_ID=args.user_pool_id, USER_POOL_CLIENT_ID=args.client_id, AWS_REGION=region, AWS_DEFAULT_REGION=region
+    )
+    if args.endpoint_url:
+        os.environ["COGNITO_ENDPOINT_URL"] = args.endpoint_url
+    else:
+        os.environ.pop("COGNITO_ENDPOINT_URL", None)
+    secret = "with" if os.environ.get("USER_POOL_CLIENT_SECRET") else "without"
+    where = args.endpoint_url or region
+    return Cognito(f"real Cognito user pool {args.user_pool_id} ({where}), app client {secret} a secret")
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    document = template.load_template()
+    params = template_params(document, args.param)
+    api = template.api(document, params)
+    # The functions' environment, as the template's Globals give it; the pool settings come next.
+    os.environ.update(template.function_environment(document, params))
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # keep the console for requests and codes
+    for name in ("USER_POOL_CLIENT_SECRET_ARN", "USER_POOL_CLIENT_SECRET_PARAMETER"):
+        os.environ.pop(name, None)
+
+    # Ctrl-C stops us even when started from a script that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's own request log; ours is shorter
+    cognito = use_real_pool(args) if args.user_pool_id else start_emulator(document, params)
+    try:
+        return serve(args, api, cognito)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if cognito.stop is not None:
+            cognito.stop()
+        say("Stopped.")
+
+
+def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito) -> int:
+    from cognito_auth.settings import get_settings
+    from cognito_auth.tokens import fetch_jwks
+    from local_api.authorizer import CognitoAuthorizer
+    from local_api.gateway import LocalApi, RequestHandler, load_functions, swagger_ui_assets
+
+    settings = get_settings()
+    authorizers = {
+        name: CognitoAuthorizer(issuer=settings.issuer, jwks_url=settings.jwks_url, fetch=fetch_jwks)
+        for name in api.authorizers
+    }
+    app = LocalApi(
+        api,
+        load_functions(api, template.ROOT),
+        authorizers,
+        outbox=cognito.outbox,
+        openapi=args.openapi,
+        docs_assets=swagger_ui_assets(),
+        log=say,
+    )
+    try:
+        server = make_server(HOST, args.port, app, threaded=True, request_handler=RequestHandler)
+    except OSError as exc:
+        say(f"Cannot listen on {HOST}:{args.port}: {exc.strerror}. Choose another port: make dev PORT=3001")
+        return 1
+    base = f"http://{HOST}:{server.port}"
+    say(f"Auth API (local) on {base}  (stage {api.stage!r}, routes from template.yaml)")
+    say(f"Cognito: {cognito.description}")
+    width = max(len(r.path) for r in api.routes)
+    for route in api.routes:
+        auth = f"  [{route.authorizer}: {' '.join(route.scopes) or 'id token'}]" if route.authorizer else ""
+        say(f"  {route.method:<7} {base}{route.path:<{width}}  {route.function}{auth}")
+    if cognito.outbox is not None:
+        say(f"  GET     {base}/_local/outbox  codes Cognito would have emailed (local only)")
+    say(f"  GET     {base}/docs  API docs of {args.openapi.name} (local only)")
+    say("Press Ctrl-C to stop.")
+    server.serve_forever()  # returns on Ctrl-C; closes the socket
+    return 0
