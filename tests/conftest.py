@@ -125,7 +125,13 @@ def call(name: str, body: Any = None, **kwargs: Any) -> Reply:
         parsed = json.loads(text) if text else None
     except ValueError:
         parsed = text
-    return Reply(response["statusCode"], parsed, response.get("headers") or {}, response)
+    return Reply(response["statusCode"], parsed, response_headers(response), response)
+
+
+def response_headers(response: dict[str, Any]) -> dict[str, str]:
+    """A handler's response headers: REST API resolvers answer with multiValueHeaders only."""
+    multi = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items() if values}
+    return {**multi, **(response.get("headers") or {})}
 
 
 @pytest.fixture

@@ -1,0 +1,368 @@
+"""Every endpoint, every kind of bad input: a 4xx with the documented {error, code} body, and never the password back.
+
+Bad input is refused before Cognito is asked anything: the layer's Cognito client answers from a Stubber with
+nothing queued, so a request that reached Cognito would fail its test.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from cognito_auth import cognito, errors, tokens
+from cognito_auth.settings import DEFAULT_MAX_BODY_BYTES
+from tests.conftest import (
+    FUNCTIONS,
+    LambdaContext,
+    Reply,
+    load_event,
+    load_function,
+    make_event,
+    reset_caches,
+    response_headers,
+)
+
+EMAIL = "jane@example.com"
+# Distinctive enough that finding it in a response can only mean it was echoed.
+PASSWORD = "Zq7-Unlikely-Passw0rd-Echo"
+
+# The body each endpoint accepts, and the Cognito client method it then calls.
+BODIES: dict[str, dict[str, Any]] = {
+    "signup": {"email": EMAIL, "name": "Jane Doe", "password": PASSWORD},
+    "confirm": {"email": EMAIL, "code": "123456"},
+    "resend_code": {"email": EMAIL},
+    "forgot_password": {"email": EMAIL},
+    "signin": {"email": EMAIL, "password": PASSWORD},
+    "refresh": {"refresh_token": "eyJjdHkiOiJKV1QifQ.refresh.token", "username": "0f5c5a4e-1c2b-4a8e-9a43"},
+    "reset_password": {"email": EMAIL, "otp": "123456", "new_password": PASSWORD},
+}
+COGNITO_METHOD = {
+    "signup": "sign_up",
+    "confirm": "confirm_sign_up",
+    "resend_code": "resend_confirmation_code",
+    "forgot_password": "forgot_password",
+    "signin": "initiate_auth",
+    "refresh": "initiate_auth",
+    "reset_password": "confirm_forgot_password",
+}
+BEARER = ["signout", "get_data"]
+OPTIONAL = {("refresh", "username")}
+LIMITS = {"email": 254, "password": 256, "new_password": 256, "name": 256, "code": 64, "otp": 64, "username": 128}
+
+
+def test_every_function_is_covered() -> None:
+    assert sorted([*BODIES, *BEARER]) == FUNCTIONS
+
+
+@pytest.fixture(scope="module")
+def cognito_client() -> Iterator[Any]:
+    """One layer Cognito client for the module (building one per test costs more than the test)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("USER_POOL_ID", "us-east-1_Example")
+        env.setenv("USER_POOL_CLIENT_ID", "exampleclientid")
+        env.delenv("USER_POOL_CLIENT_SECRET", raising=False)
+        env.delenv("USER_POOL_CLIENT_SECRET_ARN", raising=False)
+        reset_caches()
+        yield cognito.cognito_client()
+    reset_caches()
+
+
+@pytest.fixture(autouse=True)
+def no_cognito(cognito_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
+    """Cognito answers nothing unless a test queues an answer; the JWKS fetch is recorded."""
+    assert cognito.cognito_client() is cognito_client
+    tokens.get_verifier.cache_clear()
+    fetched: list[str] = []
+    monkeypatch.setattr(tokens, "fetch_jwks", lambda url: fetched.append(url) or {"keys": []})
+    with Stubber(cognito_client) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+    assert fetched == [], "a malformed token must be refused without fetching the JWKS"
+
+
+def send(name: str, event: dict[str, Any]) -> Reply:
+    response = load_function(name).lambda_handler(event, LambdaContext())
+    text = response.get("body") or ""
+    return Reply(response["statusCode"], json.loads(text), response_headers(response), response)
+
+
+def post(name: str, *, raw: str | None, base64_encoded: bool = False, headers: dict[str, str] | None = None) -> Reply:
+    event = make_event(name, raw_body=raw, headers=headers)
+    event["isBase64Encoded"] = base64_encoded
+    return send(name, event)
+
+
+def assert_refused(reply: Reply, status: int, code: str) -> None:
+    assert (reply.status, reply.body.get("code")) == (status, code), reply.body
+    assert set(reply.body) == {"error", "code"}
+    assert isinstance(reply.body["error"], str)
+    assert reply.body["error"]
+    assert errors.ERROR_CODES[code] == status
+    assert reply.headers.get("Content-Type") == "application/json"
+    assert PASSWORD not in reply.raw["body"]
+
+
+def test_routes_come_from_the_committed_events() -> None:
+    routes = {name: (load_event(name)["httpMethod"], load_event(name)["path"]) for name in FUNCTIONS}
+
+    assert routes["signup"] == ("POST", "/auth/signup")
+    assert routes["get_data"] == ("GET", "/getData")
+    assert all(path.startswith("/auth/") for name, (_, path) in routes.items() if name != "get_data")
+
+
+# ---------------------------------------------------------------------------------------------- body shape
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+@pytest.mark.parametrize("raw", [None, ""], ids=["no-body", "empty-body"])
+def test_a_missing_body_is_refused(name: str, raw: str | None) -> None:
+    assert_refused(post(name, raw=raw), 400, "InvalidJson")
+
+
+MALFORMED = [
+    "{",
+    "}",
+    '{"email": }',
+    "{'email': 'jane@example.com'}",
+    '{"email": "jane@example.com",}',
+    '{"email": "jane@example.com"}}',
+    "email=jane@example.com&password=x",
+    "<xml/>",
+    "\x00",
+    "[" * 5000 + "]" * 5000,
+]
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+@pytest.mark.parametrize("raw", MALFORMED, ids=[f"malformed-{i}" for i in range(len(MALFORMED))])
+def test_malformed_json_is_refused(name: str, raw: str) -> None:
+    assert_refused(post(name, raw=raw), 400, "InvalidJson")
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+@pytest.mark.parametrize("raw", ["[]", '["jane@example.com"]', '"jane@example.com"', "42", "1.5", "null", "true"])
+def test_json_that_is_not_an_object_is_refused(name: str, raw: str) -> None:
+    assert_refused(post(name, raw=raw), 400, "InvalidJson")
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("%%% not base64 %%%", id="not-base64"),
+        pytest.param("eyJlbWFpbCI6", id="bad-padding"),
+        pytest.param(base64.b64encode(b'{"email": ').decode(), id="base64-of-malformed-json"),
+        pytest.param(base64.b64encode(b"\xff\xfe\xfa{}").decode(), id="base64-of-non-utf8"),
+        pytest.param(base64.b64encode(b"[1, 2]").decode(), id="base64-of-a-list"),
+        pytest.param(json.dumps({"email": EMAIL}), id="plain-json-flagged-as-base64"),
+    ],
+)
+def test_a_bad_base64_body_is_refused(name: str, raw: str) -> None:
+    assert_refused(post(name, raw=raw, base64_encoded=True), 400, "InvalidJson")
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+def test_a_valid_base64_body_is_decoded_and_reaches_cognito(name: str, no_cognito: Stubber) -> None:
+    no_cognito.add_client_error(COGNITO_METHOD[name], "TooManyRequestsException", "slow down")
+    raw = base64.b64encode(json.dumps(BODIES[name]).encode()).decode()
+
+    reply = post(name, raw=raw, base64_encoded=True)
+
+    # Cognito was asked (the queued answer is used up) and its answer, not a parsing error, came back.
+    assert_refused(reply, 429, "TooManyRequests")
+
+
+# ---------------------------------------------------------------------------------------------- fields
+
+
+MISSING = [(name, field) for name, body in BODIES.items() for field in body if (name, field) not in OPTIONAL]
+
+
+@pytest.mark.parametrize(("name", "field"), MISSING, ids=[f"{n}-{f}" for n, f in MISSING])
+def test_each_required_field_missing_is_named(name: str, field: str) -> None:
+    body = {k: v for k, v in BODIES[name].items() if k != field}
+
+    reply = post(name, raw=json.dumps(body))
+
+    assert_refused(reply, 400, "ValidationFailed")
+    assert f"'{field}' is required" in reply.body["error"]
+
+
+WRONG_TYPES = {"number": 12345, "null": None, "list": ["jane@example.com"], "object": {"value": "x"}, "bool": True}
+TYPED = [
+    (name, field, kind)
+    for name, body in BODIES.items()
+    for field in body
+    for kind in WRONG_TYPES
+    if not ((name, field) in OPTIONAL and kind == "null")
+]
+
+
+@pytest.mark.parametrize(("name", "field", "kind"), TYPED, ids=[f"{n}-{f}-{k}" for n, f, k in TYPED])
+def test_each_field_of_the_wrong_type_is_named(name: str, field: str, kind: str) -> None:
+    reply = post(name, raw=json.dumps({**BODIES[name], field: WRONG_TYPES[kind]}))
+
+    assert_refused(reply, 400, "ValidationFailed")
+    assert f"'{field}'" in reply.body["error"]
+    # Only the bad field is blamed.
+    assert all(f"'{other}'" not in reply.body["error"] for other in BODIES[name] if other != field)
+
+
+def too_long(field: str, extra: int = 1) -> str:
+    if field == "email":
+        return "a" * (LIMITS[field] + extra - len("@example.com")) + "@example.com"
+    if field in ("password", "new_password"):
+        return (PASSWORD * 30)[: LIMITS[field] + extra]
+    return "x" * (LIMITS[field] + extra)
+
+
+LONG = [
+    (name, field, extra) for name, body in BODIES.items() for field in body if field in LIMITS for extra in (1, 5000)
+]
+
+
+@pytest.mark.parametrize(("name", "field", "extra"), LONG, ids=[f"{n}-{f}-plus-{e}" for n, f, e in LONG])
+def test_strings_over_the_limits_are_refused(name: str, field: str, extra: int) -> None:
+    reply = post(name, raw=json.dumps({**BODIES[name], field: too_long(field, extra)}))
+
+    assert_refused(reply, 400, "ValidationFailed")
+    assert f"'{field}' must be at most {LIMITS[field]} characters" in reply.body["error"]
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+def test_an_oversized_refresh_token_or_email_never_reaches_cognito(name: str) -> None:
+    field = "refresh_token" if name == "refresh" else "email"
+    reply = post(name, raw=json.dumps({**BODIES[name], field: "x" * 8193 + "@example.com"}))
+
+    assert_refused(reply, 400, "ValidationFailed")
+
+
+# ---------------------------------------------------------------------------------------------- size
+
+
+def padded(name: str, size: int) -> str:
+    """A body of exactly `size` bytes: the endpoint's valid body plus an ignored padding field."""
+    base = json.dumps({**BODIES[name], "padding": ""})
+    return json.dumps({**BODIES[name], "padding": "p" * (size - len(base))})
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+@pytest.mark.parametrize("size", [DEFAULT_MAX_BODY_BYTES + 1, 3 * DEFAULT_MAX_BODY_BYTES, 1024 * 1024])
+def test_a_body_over_the_size_limit_is_a_413(name: str, size: int) -> None:
+    raw = padded(name, size)
+    assert len(raw.encode()) == size
+
+    assert_refused(post(name, raw=raw), 413, "PayloadTooLarge")
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+def test_a_base64_body_over_the_size_limit_is_a_413(name: str) -> None:
+    raw = base64.b64encode(padded(name, DEFAULT_MAX_BODY_BYTES + 1).encode()).decode()
+
+    assert_refused(post(name, raw=raw, base64_encoded=True), 413, "PayloadTooLarge")
+
+
+def test_a_body_at_the_size_limit_is_not_refused_for_its_size() -> None:
+    body = {**BODIES["signup"], "name": ""}
+    filler = DEFAULT_MAX_BODY_BYTES - len(json.dumps(body))
+    raw = json.dumps({**body, "name": "n" * filler})
+    assert len(raw.encode()) == DEFAULT_MAX_BODY_BYTES
+
+    # Refused for the name's length, which the client can fix, not for the body's size.
+    assert_refused(post("signup", raw=raw), 400, "ValidationFailed")
+
+
+# ---------------------------------------------------------------------------------------------- passwords
+
+
+WEAK = [
+    ("Sh0rt-x", "be at least 8 characters long"),
+    ("no-upper-passw0rd", "contain an uppercase letter"),
+    ("NO-LOWER-PASSW0RD", "contain a lowercase letter"),
+    ("No-Digits-Password", "contain a number"),
+    (" Padded-Passw0rd ", "not begin or end with a space"),
+]
+
+
+@pytest.mark.parametrize(("name", "field"), [("signup", "password"), ("reset_password", "new_password")])
+@pytest.mark.parametrize(("weak", "rule"), WEAK, ids=[rule for _, rule in WEAK])
+def test_a_weak_password_is_refused_naming_the_rule(name: str, field: str, weak: str, rule: str) -> None:
+    reply = post(name, raw=json.dumps({**BODIES[name], field: weak}))
+
+    assert_refused(reply, 400, "InvalidPassword")
+    assert rule in reply.body["error"]
+    assert weak.strip() not in reply.raw["body"]
+
+
+def test_reset_with_the_original_apps_field_names_checks_the_password_too() -> None:
+    reply = post("reset_password", raw=json.dumps({"email": EMAIL, "code": "123456", "password": "weakpassword"}))
+
+    assert_refused(reply, 400, "InvalidPassword")
+    assert "weakpassword" not in reply.raw["body"]
+
+
+# ---------------------------------------------------------------------------------------------- bearer
+
+
+def unsigned_token() -> str:
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'kid': 'k'})}.{part({'sub': 'x', 'token_use': 'access'})}."
+
+
+AUTHORIZATION = [
+    pytest.param(None, id="missing"),
+    pytest.param("", id="empty"),
+    pytest.param("Bearer", id="scheme-only"),
+    pytest.param("Bearer ", id="scheme-and-space"),
+    pytest.param("Basic amFuZUBleGFtcGxlLmNvbTpwYXNzd29yZA==", id="basic"),
+    pytest.param("Token abc.def.ghi", id="other-scheme"),
+    pytest.param("abc.def.ghi", id="no-scheme"),
+    pytest.param("Bearer abc def", id="two-tokens"),
+    pytest.param("Bearer " + "x" * 8193, id="oversized"),
+]
+
+
+def bearer_event(name: str, authorization: str | None) -> dict[str, Any]:
+    return make_event(name, headers={"Authorization": authorization} if authorization is not None else None)
+
+
+@pytest.mark.parametrize("name", BEARER)
+@pytest.mark.parametrize("authorization", AUTHORIZATION)
+def test_a_missing_or_malformed_authorization_header_is_a_401(name: str, authorization: str | None) -> None:
+    reply = send(name, bearer_event(name, authorization))
+
+    assert_refused(reply, 401, "InvalidToken")
+    assert "data" not in reply.body
+
+
+@pytest.mark.parametrize("name", BEARER)
+def test_no_headers_at_all_is_a_401(name: str) -> None:
+    event = make_event(name)
+    event["headers"] = None
+    event["multiValueHeaders"] = None
+
+    assert_refused(send(name, event), 401, "InvalidToken")
+
+
+@pytest.mark.parametrize("token", ["not-a-jwt", "a.b.c", unsigned_token()], ids=["junk", "segments", "alg-none"])
+def test_get_data_refuses_a_malformed_bearer_token(token: str) -> None:
+    reply = send("get_data", bearer_event("get_data", f"Bearer {token}"))
+
+    assert_refused(reply, 401, "InvalidToken")
+    assert "data" not in reply.body
+
+
+def test_signout_with_a_token_cognito_does_not_know_is_a_401(no_cognito: Stubber) -> None:
+    # Only Cognito knows whether an access token is still valid; it says NotAuthorized.
+    no_cognito.add_client_error(
+        "global_sign_out", "NotAuthorizedException", "Invalid Access Token", expected_params={"AccessToken": "a.b.c"}
+    )
+
+    assert_refused(send("signout", bearer_event("signout", "Bearer a.b.c")), 401, "InvalidToken")
