@@ -42,12 +42,17 @@ def cognito_client() -> CognitoIdentityProviderClient:
 
 @cache
 def client_secret() -> str | None:
-    """The app client's secret: from the environment (local runs) or Secrets Manager, fetched once per container."""
+    """The app client's secret: from the environment (local runs), an SSM SecureString parameter or Secrets Manager
+    (deployed), fetched once per container."""
     settings = get_settings()
-    if settings.client_secret or not settings.client_secret_arn:
+    if settings.client_secret or not (settings.client_secret_arn or settings.client_secret_parameter):
         return settings.client_secret
-    secrets = boto3.client("secretsmanager", region_name=settings.region, config=CLIENT_CONFIG)
     try:
+        if settings.client_secret_parameter:
+            ssm = boto3.client("ssm", region_name=settings.region, config=CLIENT_CONFIG)
+            parameter = ssm.get_parameter(Name=settings.client_secret_parameter, WithDecryption=True)
+            return str(parameter["Parameter"]["Value"])
+        secrets = boto3.client("secretsmanager", region_name=settings.region, config=CLIENT_CONFIG)
         return str(secrets.get_secret_value(SecretId=settings.client_secret_arn)["SecretString"])
     except (ClientError, BotoCoreError) as exc:
         logger.exception("Could not read the app client secret")
@@ -107,7 +112,8 @@ def translate(exc: Exception, overrides: Mapping[str, type[errors.ApiError]] | N
         code = exc.response.get("Error", {}).get("Code", "")
         error_cls = (overrides or {}).get(code) or COGNITO_ERRORS.get(code)
         if error_cls is None:
-            logger.exception("Unexpected Cognito error", extra={"cognito_error": code})
+            # Code and operation only: an upstream message (or traceback text) can echo what was sent.
+            logger.error("Unexpected Cognito error", extra={"cognito_error": code, "operation": exc.operation_name})
             return errors.InternalError()
         if error_cls.status >= 500:
             logger.warning("Cognito unavailable", extra={"cognito_error": code})
@@ -117,7 +123,8 @@ def translate(exc: Exception, overrides: Mapping[str, type[errors.ApiError]] | N
     if isinstance(exc, (BotoConnectionError, HTTPClientError)):
         logger.warning("Cognito unreachable", extra={"error_type": type(exc).__name__})
         return errors.ServiceUnavailable()
-    logger.exception("Unexpected error calling Cognito")
+    # e.g. ParamValidationError, whose text quotes the offending parameter's value.
+    logger.error("Unexpected error calling Cognito", extra={"error_type": type(exc).__name__})
     return errors.InternalError()
 
 
