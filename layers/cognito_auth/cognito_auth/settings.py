@@ -27,6 +27,7 @@ class Settings:
     client_id: str
     client_secret: str | None = field(default=None, repr=False)
     client_secret_arn: str | None = None
+    client_secret_parameter: str | None = None
     cognito_endpoint_url: str | None = None
     allowed_origins: tuple[str, ...] = ("*",)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
@@ -65,6 +66,7 @@ def settings_from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         client_id=env.get("USER_POOL_CLIENT_ID", ""),
         client_secret=env.get("USER_POOL_CLIENT_SECRET") or None,
         client_secret_arn=env.get("USER_POOL_CLIENT_SECRET_ARN") or None,
+        client_secret_parameter=env.get("USER_POOL_CLIENT_SECRET_PARAMETER") or None,
         cognito_endpoint_url=env.get("COGNITO_ENDPOINT_URL") or None,
         allowed_origins=origins or ("*",),
         max_body_bytes=int(env.get("MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
