@@ -221,3 +221,17 @@ def test_no_secret_in_logs_when_cognito_fails(
 
     assert {r.status for r in capture.replies} >= {200, 400, 429, 500, 503}
     assert capture.leaks(capsys.readouterr().out) == {}
+
+
+def test_a_root_logger_at_debug_does_not_log_what_is_sent_to_cognito(
+    capture: Capture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lambda's ApplicationLogLevel DEBUG sets the root logger to DEBUG; botocore would then log request bodies."""
+    logging.getLogger().setLevel(logging.DEBUG)
+    logging.getLogger("some.library").debug("probe at debug")
+
+    reply = capture.call("signup", {"email": EMAIL, "name": "Logs", "password": PASSWORD})
+
+    assert reply.status == 201
+    assert any("probe at debug" in record for record in capture.records), "the root logger is not capturing"
+    assert capture.leaks(capsys.readouterr().out) == {}
