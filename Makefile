@@ -16,7 +16,7 @@ SAM := PATH="$(dir $(PY313)):$$PATH" $(SAM_VENV)/bin/sam
 ENV ?= default
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements-dev.txt layers/cognito_auth/requirements.txt
 	@scripts/find-python313 >/dev/null
@@ -51,11 +51,15 @@ validate: $(SAM_VENV)/.installed ## sam validate (both modes) and cfn-lint
 	$(SAM) validate --lint
 	$(VENV)/bin/cfn-lint template.yaml
 
-deploy: build ## sam deploy --config-env $(ENV)
-	$(SAM) deploy --config-env $(ENV)
+deploy: $(SAM_VENV)/.installed ## sam build + sam deploy of samconfig.toml's ENV (default: dev; ENV=prod)
+	$(SAM) build --config-env $(ENV)
+	$(SAM) deploy --config-env $(ENV) $(ARGS)
 
-delete: $(SAM_VENV)/.installed ## sam delete --config-env $(ENV)
-	$(SAM) delete --config-env $(ENV)
+delete: $(SAM_VENV)/.installed ## sam delete the stack of samconfig.toml's ENV (asks first)
+	$(SAM) delete --config-env $(ENV) $(ARGS)
+
+e2e: $(VENV)/.installed ## End-to-end tests over HTTPS against a deployed stack: AWS_SAM_STACK_NAME=auth-api-dev make e2e
+	$(VENV)/bin/pytest tests/e2e -p no:cacheprovider -v
 
 events: $(SAM_VENV)/.installed ## Regenerate events/*.json with sam local generate-event
 	SAM="$(SAM_VENV)/bin/sam" scripts/generate-events.sh
@@ -63,4 +67,4 @@ events: $(SAM_VENV)/.installed ## Regenerate events/*.json with sam local genera
 clean: ## Remove build output and virtual environments
 	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: help venv lint test build validate deploy delete events clean
+.PHONY: help venv lint test build validate deploy delete e2e events clean
