@@ -35,12 +35,24 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 
 venv: $(VENV)/.installed $(SAM_VENV)/.installed ## Create the virtual environments (done by every target that needs them)
 
+PORT ?= 3000
+ARGS ?=
+dev: $(VENV)/.installed ## Serve the whole API on http://127.0.0.1:3000 with an embedded Cognito (PORT=3001, ARGS=--help)
+	$(PY) -m local_api --port $(PORT) $(ARGS)
+
+# Debian's chromium, for the test that opens the local API's /docs page in a real headless browser.
+browser: ## Install chromium (apt) when it is missing
+	@command -v chromium >/dev/null || { \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
+
 lint: $(VENV)/.installed ## ruff, ruff format --check, mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: venv lint ## Run every test: lint, types, unit, integration, template checks and sam build
+test: venv lint browser ## Run every test: lint, types, unit, integration, template checks and sam build
 	SAM_BIN="$(abspath $(SAM_VENV))/bin/sam" PYTHON313="$(PY313)" $(VENV)/bin/pytest
 
 build: $(SAM_VENV)/.installed ## sam build (no container) for arm64
@@ -67,4 +79,4 @@ events: $(SAM_VENV)/.installed ## Regenerate events/*.json with sam local genera
 clean: ## Remove build output and virtual environments
 	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: help venv lint test build validate deploy delete e2e events clean
+.PHONY: help venv dev browser lint test build validate deploy delete e2e events clean

@@ -9,11 +9,14 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import make_server
 
-from local_api import emulator, template
+from local_api import template
+
+if TYPE_CHECKING:
+    from local_api.emulator import Outbox
 
 # Nothing of the shared layer is imported at module level: as in Lambda, the functions' environment is set first
 # (the layer's logger reads POWERTOOLS_* when it is created).
@@ -25,34 +28,27 @@ EMULATOR_REGION = "us-east-1"
 DESCRIPTION = """\
 Serve every route of template.yaml on http://127.0.0.1:PORT, each request running the real handler of its
 function with an API Gateway REST proxy event, the Cognito authorizer enforced as API Gateway enforces it.
+`make dev` runs it; give it flags with `make dev ARGS='--param AllowedOrigins=http://localhost:8081'`.
 """
 
 EPILOG = """\
-settings (flags win over environment variables):
-  --port / PORT                 port on 127.0.0.1 (default 3000; 0 picks a free one). Loopback only.
-  --param NAME=VALUE            override a template parameter, e.g. --param AllowedOrigins=http://localhost:8081
-  --openapi PATH                the document shown at /docs (default: openapi.yaml of this repository)
+Cognito, by default: an embedded emulator (moto) on a free loopback port, its user pool and app client made from
+template.yaml's UserPool and UserPoolClient (password policy, email sign-in, client secret). No AWS account is
+used and nothing is emailed: the codes Cognito would send are printed here and listed by GET /_local/outbox
+(JSON [{to, purpose, code}], newest last; ?to=EMAIL filters). A wrong, reused or expired code is refused as
+Cognito refuses it.
 
-  Cognito, by default: an embedded emulator (moto) on a free loopback port, its user pool and app client made
-  from template.yaml's UserPool and UserPoolClient (password policy, email sign-in, client secret). No AWS
-  account is used and nothing is emailed: the codes Cognito would send are printed here and listed by
-  GET /_local/outbox (JSON [{to, purpose, code}], newest last; ?to=EMAIL filters). A wrong, reused or expired
-  code is refused as Cognito refuses it.
-
-  Cognito, a real pool instead (no emulator, no outbox; Cognito emails the codes):
-  --user-pool-id / USER_POOL_ID            e.g. eu-west-1_AbC123 (its region is the default region)
-  --client-id / USER_POOL_CLIENT_ID        the app client (USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH enabled)
-  --region / AWS_REGION                    the pool's region
-  USER_POOL_CLIENT_SECRET                  the app client's secret, if it has one (environment only, so that it
-                                           stays out of your shell history and the process list)
-  --endpoint-url / COGNITO_ENDPOINT_URL    a Cognito-compatible endpoint instead of AWS's (rarely needed)
+Cognito, a real pool instead: set --user-pool-id and --client-id (or USER_POOL_ID and USER_POOL_CLIENT_ID), and
+USER_POOL_CLIENT_SECRET if the app client has a secret (environment only: it stays out of your shell history and
+the process list). No emulator and no outbox then: Cognito emails the codes. Sign-up and the other public Cognito
+calls need no AWS credentials.
 
 state:
   Everything the emulator holds (users, tokens, codes) lives in this process's memory: it starts empty and is
   gone when the server stops; each start makes a new pool with new ids. With a real pool, users live in that pool.
 
 routes:
-  every Api event of every function in template.yaml, plus local-only GET /_local/outbox (emulator only),
+  every Api event of every function in template.yaml, plus the local-only GET /_local/outbox (emulator only),
   GET /docs (Swagger UI of openapi.yaml) and GET /docs/openapi.json. Unknown routes get API Gateway's
   403 {"message": "Missing Authentication Token"}.
 
@@ -66,18 +62,46 @@ def say(text: str) -> None:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="make dev ARGS='...'  |  python -m local_api",
+        prog="python -m local_api",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or DEFAULT_PORT), metavar="PORT")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument("--openapi", type=Path, default=template.ROOT / "openapi.yaml", metavar="PATH")
-    parser.add_argument("--user-pool-id", default=os.environ.get("USER_POOL_ID") or None)
-    parser.add_argument("--client-id", default=os.environ.get("USER_POOL_CLIENT_ID") or None)
-    parser.add_argument("--region", default=os.environ.get("AWS_REGION") or None)
-    parser.add_argument("--endpoint-url", default=os.environ.get("COGNITO_ENDPOINT_URL") or None)
+    env = os.environ.get
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(env("PORT") or DEFAULT_PORT),
+        help="port on 127.0.0.1, loopback only (env PORT; default 3000; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a template parameter, e.g. AllowedOrigins=http://localhost:8081 (repeatable)",
+    )
+    parser.add_argument(
+        "--openapi",
+        type=Path,
+        default=template.ROOT / "openapi.yaml",
+        metavar="PATH",
+        help="the document shown at /docs (default: this repository's openapi.yaml)",
+    )
+    parser.add_argument(
+        "--user-pool-id",
+        default=env("USER_POOL_ID") or None,
+        help="a real pool, e.g. eu-west-1_AbC123 (env USER_POOL_ID)",
+    )
+    parser.add_argument(
+        "--client-id", default=env("USER_POOL_CLIENT_ID") or None, help="its app client (env USER_POOL_CLIENT_ID)"
+    )
+    parser.add_argument("--region", help="the real pool's region (default: the one its id starts with)")
+    parser.add_argument(
+        "--endpoint-url",
+        default=env("COGNITO_ENDPOINT_URL") or None,
+        help="a Cognito-compatible endpoint for the real pool instead of AWS's (env COGNITO_ENDPOINT_URL)",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, not {args.port}")
@@ -103,13 +127,15 @@ def template_params(document: dict[str, Any], overrides: list[str]) -> dict[str,
 class Cognito:
     description: str
     stop: Any = None
-    outbox: emulator.Outbox | None = None
+    outbox: Outbox | None = None
 
 
 def start_emulator(document: dict[str, Any], params: dict[str, Any]) -> Cognito:
     """moto's Cognito on a free loopback port, with the template's pool and client; the layer pointed at it."""
     import boto3
     from moto.server import ThreadedMotoServer
+
+    from local_api import emulator
 
     os.environ.update(
         AWS_ACCESS_KEY_ID="local",
@@ -178,6 +204,9 @@ def main(argv: list[str]) -> int:
     # Ctrl-C stops us even when started from a script that ignores SIGINT for background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # The emulator and its keys are on loopback: never send those requests through a configured HTTP proxy.
+    for name in ("no_proxy", "NO_PROXY"):
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name), HOST, "localhost"]))
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's own request log; ours is shorter
     cognito = use_real_pool(args) if args.user_pool_id else start_emulator(document, params)
     try:
@@ -212,8 +241,8 @@ def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito) -> int:
     )
     try:
         server = make_server(HOST, args.port, app, threaded=True, request_handler=RequestHandler)
-    except OSError as exc:
-        say(f"Cannot listen on {HOST}:{args.port}: {exc.strerror}. Choose another port: make dev PORT=3001")
+    except SystemExit:  # werkzeug has printed why (e.g. the port is in use) and exits
+        say(f"Cannot listen on {HOST}:{args.port}. Choose another port, e.g. make dev PORT={args.port + 1}")
         return 1
     base = f"http://{HOST}:{server.port}"
     say(f"Auth API (local) on {base}  (stage {api.stage!r}, routes from template.yaml)")

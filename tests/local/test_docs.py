@@ -1,0 +1,74 @@
+"""The interactive API docs at /docs, opened in a real headless browser (Debian's chromium, `make browser`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from local_api import template
+from tests.local.support import LocalApiProcess, http
+
+API = template.api(template.load_template())
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-proxy-server",
+    "--virtual-time-budget=30000",  # let Swagger UI fetch the document and render before the DOM is dumped
+    "--dump-dom",
+]
+
+
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: `make test` installs it (make browser)")
+        pytest.skip("chromium is not installed: run `make browser`")
+    return path
+
+
+def test_the_docs_page_lists_every_endpoint_in_a_real_browser(local_api: LocalApiProcess) -> None:
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        result = subprocess.run(
+            [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"{local_api.url}/docs"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rendered = {
+        (method.upper(), path)
+        for method, path in re.findall(
+            r'opblock-summary-method">(\w+)</span>.{0,300}?data-path="([^"]+)"', result.stdout, re.DOTALL
+        )
+    }
+    assert {(r.method, r.path) for r in API.routes} <= rendered, result.stdout[-3000:]
+
+
+def test_the_document_points_try_it_out_at_this_server(local_api: LocalApiProcess) -> None:
+    reply = http("GET", f"{local_api.url}/docs/openapi.json")
+    assert reply.status == 200
+    assert reply.body["servers"][0]["url"] == local_api.url
+    assert {r.path for r in API.routes} <= set(reply.body["paths"])
+
+
+def test_the_docs_assets_come_from_this_server(local_api: LocalApiProcess) -> None:
+    page = http("GET", f"{local_api.url}/docs")
+    assert page.status == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.body)
+    assert assets
+    assert all(a.startswith("/docs/") for a in assets)
+    for asset in assets:
+        assert http("GET", f"{local_api.url}{asset}").status == 200
+    assert http("GET", f"{local_api.url}/docs/../template.yaml").status in (403, 404)
