@@ -21,11 +21,12 @@ from cognito_auth.settings import get_settings
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-# Bounded retries and timeouts well inside the functions' 10 s timeout: 2 attempts x (1 s connect + 3 s read).
+# Bounded retries and timeouts well inside the functions' 10 s timeout: 2 attempts x (1 s connect + 3 s read)
+# + at most 1 s of back-off. (botocore's `max_attempts` counts retries, not attempts: 2 of them would be 3 attempts.)
 CLIENT_CONFIG = Config(
     connect_timeout=1,
     read_timeout=3,
-    retries={"max_attempts": 2, "mode": "standard"},
+    retries={"total_max_attempts": 2, "mode": "standard"},
 )
 
 
@@ -111,6 +112,8 @@ def translate(exc: Exception, overrides: Mapping[str, type[errors.ApiError]] | N
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         error_cls = (overrides or {}).get(code) or COGNITO_ERRORS.get(code)
+        if error_cls is None and exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            error_cls = errors.ServiceUnavailable  # e.g. a 502 page from a proxy: Cognito's side, not ours
         if error_cls is None:
             # Code and operation only: an upstream message (or traceback text) can echo what was sent.
             logger.error("Unexpected Cognito error", extra={"cognito_error": code, "operation": exc.operation_name})

@@ -1,0 +1,276 @@
+"""Upstream faults through the Cognito client's real retry path: a slow, failing or throttling Cognito gives a
+prompt 503 or 429 with Retry-After after a bounded number of attempts, well inside the function's timeout, and a
+failure midway (Cognito did the work, the answer was lost) leaves nothing that breaks the user's next attempt."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from botocore.stub import Stubber
+from moto.cognitoidp.models import CognitoIdpBackend
+from moto.core.exceptions import JsonRESTError
+
+from cognito_auth.cognito import CLIENT_CONFIG, cognito_client
+from local_api import template
+from tests.conftest import TEMPLATE, Pool, Reply, call
+from tests.security.conftest import Cases
+
+EMAIL = "jane@example.com"
+OTHER = "jack@example.com"  # masked like EMAIL: "j***@e***"
+PASSWORD = "Example-Passw0rd"
+NEW_PASSWORD = "Changed-Passw0rd"
+
+
+def total_attempts() -> int:
+    retries = CLIENT_CONFIG.retries or {}
+    if "total_max_attempts" in retries:
+        return int(retries["total_max_attempts"])
+    return int(retries.get("max_attempts", 2)) + 1  # botocore's max_attempts counts retries, not attempts
+
+
+def function_timeouts() -> dict[str, int]:
+    default = TEMPLATE["Globals"]["Function"]["Timeout"]
+    return {
+        name: int(resource.get("Properties", {}).get("Timeout", default))
+        for name, resource in TEMPLATE["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def test_the_client_gives_up_well_inside_every_functions_timeout() -> None:
+    retries = CLIENT_CONFIG.retries or {}
+    assert retries.get("mode") == "standard"
+    attempts = total_attempts()
+    assert 1 < attempts <= 3
+    # Standard mode backs off at most 2**(n-1) s (jittered) before the n-th retry.
+    backoff = sum(2**n for n in range(attempts - 1))
+    worst_case = attempts * (CLIENT_CONFIG.connect_timeout + CLIENT_CONFIG.read_timeout) + backoff
+    timeouts = function_timeouts()
+
+    assert timeouts, "no functions found in template.yaml"
+    assert {name: t for name, t in timeouts.items() if worst_case >= t} == {}, f"worst case {worst_case} s"
+
+
+class Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+    def read(self, *_: Any, **__: Any) -> bytes:
+        return self.body
+
+
+def answer(status: int, body: bytes, content_type: str = "application/x-amz-json-1.1") -> Callable[..., AWSResponse]:
+    def send(request: Any, **_: Any) -> AWSResponse:
+        return AWSResponse(request.url, status, {"Content-Type": content_type}, Raw(body))
+
+    return send
+
+
+class Wire:
+    """Stands in for the network under the layer's real client, counting every attempt it makes.
+
+    Handlers go on the generic before-send event, where moto's own handler is: `first` ones run before moto's and
+    answer instead of it; the others run after moto has done the work, and can lose its answer on the way back.
+    """
+
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+        self._handlers: list[Callable[..., Any]] = []
+
+    def always(self, operation: str, behaviour: Callable[..., Any], *, first: bool = True) -> None:
+        target = f"AWSCognitoIdentityProviderService.{operation}".encode()
+
+        def handler(request: Any, **kwargs: Any) -> Any:
+            if request.headers.get("X-Amz-Target") not in (target, target.decode()):
+                return None
+            self.attempts.append(operation)
+            return behaviour(request, **kwargs)
+
+        events = cognito_client().meta.events
+        if first:
+            events.register_first("before-send", handler)
+        else:
+            events.register_last("before-send", handler)
+        self._handlers.append(handler)
+
+    def clear(self) -> None:
+        for handler in self._handlers:
+            cognito_client().meta.events.unregister("before-send", handler)
+        self._handlers.clear()
+
+
+@pytest.fixture
+def wire(secret_pool: Pool) -> Iterator[Wire]:
+    w = Wire()
+    yield w
+    w.clear()
+
+
+def raise_(error: Exception) -> Callable[..., Any]:
+    def fail(request: Any, **_: Any) -> Any:
+        raise error
+
+    return fail
+
+
+FAULTS: dict[str, tuple[Callable[..., Any], int, str]] = {
+    "read timeout": (raise_(ReadTimeoutError(endpoint_url="https://cognito-idp")), 503, "ServiceUnavailable"),
+    "connect timeout": (raise_(ConnectTimeoutError(endpoint_url="https://cognito-idp")), 503, "ServiceUnavailable"),
+    "502 from a proxy": (answer(502, b"<html>Bad Gateway</html>", "text/html"), 503, "ServiceUnavailable"),
+    "503 empty body": (answer(503, b""), 503, "ServiceUnavailable"),
+    "500 InternalErrorException": (
+        answer(500, json.dumps({"__type": "InternalErrorException", "message": "x"}).encode()),
+        503,
+        "ServiceUnavailable",
+    ),
+    "throttled": (
+        answer(400, json.dumps({"__type": "TooManyRequestsException", "message": "Rate exceeded"}).encode()),
+        429,
+        "TooManyRequests",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_failing_cognito_is_retried_a_bounded_number_of_times_then_answered(
+    fault: str, wire: Wire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda _: None)  # botocore's back-off between attempts
+    behaviour, status, code = FAULTS[fault]
+    wire.always("InitiateAuth", behaviour)
+
+    reply = call("signin", {"email": EMAIL, "password": PASSWORD})
+
+    assert (reply.status, reply.body["code"]) == (status, code)
+    assert int(reply.headers["Retry-After"]) > 0
+    assert len(wire.attempts) == total_attempts()
+
+
+# Failures midway: Cognito did the work, the caller never heard.
+
+
+def lost_answer(error: Exception | None = None) -> Callable[..., Any]:
+    """Registered after moto's handler: moto has done the work; the answer is then lost on the way back."""
+    return raise_(error or ReadTimeoutError(endpoint_url="https://cognito-idp"))
+
+
+def sign_up(email: str = EMAIL) -> Reply:
+    return call("signup", {"email": email, "name": "Jane", "password": PASSWORD})
+
+
+def test_signup_whose_code_delivery_failed_can_be_retried_and_completed(
+    secret_pool: Pool, monkeypatch: pytest.MonkeyPatch, cases: Cases
+) -> None:
+    original = CognitoIdpBackend.sign_up
+
+    def sign_up_then_fail_delivery(self: CognitoIdpBackend, *args: Any, **kwargs: Any) -> Any:
+        original(self, *args, **kwargs)  # the user now exists, unconfirmed
+        raise JsonRESTError("CodeDeliveryFailureException", "Unable to deliver the verification code.")
+
+    monkeypatch.setattr(CognitoIdpBackend, "sign_up", sign_up_then_fail_delivery)
+    first = sign_up()
+    monkeypatch.setattr(CognitoIdpBackend, "sign_up", original)
+    assert (first.status, first.body["code"]) == (503, "ServiceUnavailable")
+    assert secret_pool.user(EMAIL)["UserStatus"] == "UNCONFIRMED"
+
+    again = sign_up()
+    fresh = sign_up(OTHER)
+    assert (again.status, again.body) == (fresh.status, fresh.body) == (201, fresh.body)
+
+    with Stubber(cognito_client()) as stub:  # moto lacks ResendConfirmationCode
+        stub.add_response(
+            "resend_confirmation_code",
+            {"CodeDeliveryDetails": {"Destination": "j***@e***", "DeliveryMedium": "EMAIL"}},
+            {"ClientId": secret_pool.client_id, "Username": EMAIL, "SecretHash": stub_any()},
+        )
+        assert call("resend_code", {"email": EMAIL}).status == 200
+    assert call("confirm", {"email": EMAIL, "code": "123456"}).status == 200
+    assert call("signin", {"email": EMAIL, "password": PASSWORD}).status == 200
+    cases.tried(6)
+
+
+def stub_any() -> Any:
+    from botocore.stub import ANY
+
+    return ANY
+
+
+@pytest.mark.parametrize("lost", ["every attempt", "first attempt only"])
+def test_signup_whose_answer_was_lost_can_be_retried_and_completed(
+    lost: str, wire: Wire, secret_pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    timeouts = iter([True] * 10 if lost == "every attempt" else [True])
+    wire.always(
+        "SignUp",
+        lambda request, **kw: lost_answer()(request) if next(timeouts, False) else None,
+        first=False,
+    )
+
+    first = sign_up()
+    wire.clear()
+
+    fresh = sign_up(OTHER)
+    if lost == "every attempt":
+        assert (first.status, first.body["code"]) == (503, "ServiceUnavailable")
+        assert sign_up().body == fresh.body
+    else:
+        # The retry met UsernameExistsException for the user its lost first attempt created: answered as new.
+        assert (first.status, first.body) == (201, fresh.body)
+    assert secret_pool.user(EMAIL)["UserStatus"] == "UNCONFIRMED"
+    assert call("confirm", {"email": EMAIL, "code": "123456"}).status == 200
+    assert call("signin", {"email": EMAIL, "password": PASSWORD}).status == 200
+
+
+def confirmed_user() -> None:
+    assert sign_up().status == 201
+    assert call("confirm", {"email": EMAIL, "code": "123456"}).status == 200
+
+
+def test_confirm_whose_answer_was_lost_leaves_an_account_that_signs_in(
+    wire: Wire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    assert sign_up().status == 201
+    wire.always("ConfirmSignUp", lost_answer(), first=False)
+
+    assert call("confirm", {"email": EMAIL, "code": "123456"}).status == 503
+    wire.clear()
+
+    # Confirming again: Cognito refuses it like any wrong code (400); moto confirms again (200). Either way the
+    # user is not stuck: signing in works.
+    assert call("confirm", {"email": EMAIL, "code": "123456"}).status in (200, 400)
+    assert call("signin", {"email": EMAIL, "password": PASSWORD}).status == 200
+
+
+def test_password_reset_whose_answers_were_lost_can_be_retried_and_completed(
+    wire: Wire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    confirmed_user()
+
+    wire.always("ForgotPassword", lost_answer(), first=False)
+    assert call("forgot_password", {"email": EMAIL}).status == 503
+    wire.clear()
+    assert call("forgot_password", {"email": EMAIL}).status == 200
+
+    wire.always("ConfirmForgotPassword", lost_answer(), first=False)
+    assert call("reset_password", {"email": EMAIL, "otp": "123456", "new_password": NEW_PASSWORD}).status == 503
+    wire.clear()
+
+    # Cognito changed the password although the caller saw a 503: the new password works.
+    assert call("signin", {"email": EMAIL, "password": NEW_PASSWORD}).status == 200
+
+
+def test_template_functions_found() -> None:
+    """Guard for the timeout test: the template really is the one the stack deploys."""
+    assert template.parameter_defaults(TEMPLATE)
+    assert set(function_timeouts()) >= {"SignUpFunction", "SignInFunction", "GetDataFunction"}
