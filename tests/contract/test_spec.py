@@ -1,0 +1,202 @@
+"""openapi.yaml itself: a valid document that says what the code does (routes, error codes, request limits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+from pydantic import AliasChoices, BaseModel, ValidationError
+
+from cognito_auth import errors, models
+from cognito_auth.settings import DEFAULT_MAX_BODY_BYTES
+from local_api.template import function_environment, load_template
+from tests.contract.openapi import contract, load_spec, pointer, template_routes
+
+# The request model each operation's handler parses its body with (functions/*/app.py).
+REQUEST_MODELS: dict[tuple[str, str], type[BaseModel]] = {
+    ("POST", "/auth/signup"): models.SignUpRequest,
+    ("POST", "/auth/confirm"): models.ConfirmRequest,
+    ("POST", "/auth/resend-code"): models.EmailRequest,
+    ("POST", "/auth/signin"): models.SignInRequest,
+    ("POST", "/auth/refresh"): models.RefreshRequest,
+    ("POST", "/auth/forgot-password"): models.EmailRequest,
+    ("POST", "/auth/reset-password"): models.ResetPasswordRequest,
+}
+BEARER_ROUTES = {("GET", "/getData"), ("POST", "/auth/signout")}
+CONSTRAINTS = ("type", "minLength", "maxLength", "pattern")
+
+
+def test_openapi_yaml_is_a_valid_openapi_document() -> None:
+    validate(load_spec())
+
+
+def test_its_routes_are_exactly_the_api_events_of_template_yaml() -> None:
+    in_template = set().union(*template_routes(load_template()).values())
+
+    assert contract().routes() == in_template
+
+
+def test_its_error_code_enum_is_the_error_contract() -> None:
+    assert load_spec()["components"]["schemas"]["ErrorCode"]["enum"] == list(errors.ERROR_CODES)
+
+
+def test_every_error_code_is_documented_under_its_own_status_and_nowhere_else() -> None:
+    spec = contract()
+    documented: dict[str, set[str]] = {}
+    for status, ref in spec.response_refs():
+        for code in spec.error_codes(ref):
+            documented.setdefault(code, set()).add(status)
+
+    assert documented == {code: {str(status)} for code, status in errors.ERROR_CODES.items()}
+
+
+@pytest.mark.parametrize("route", sorted(contract().routes()), ids=" ".join)
+def test_each_operation_lists_the_answers_every_handler_can_give(route: tuple[str, str]) -> None:
+    spec = contract()
+    method, path = route
+    responses = spec.operation(method, path)["responses"]
+
+    def codes(status: str) -> set[str]:
+        return (
+            spec.error_codes(pointer("paths", path, method.lower(), "responses", status))
+            if status in responses
+            else set()
+        )
+
+    assert "InternalError" in codes("500")
+    if route in REQUEST_MODELS:
+        assert {"InvalidJson", "ValidationFailed"} <= codes("400")
+        assert "PayloadTooLarge" in codes("413")
+    if route in BEARER_ROUTES:
+        assert "InvalidToken" in codes("401")
+    if route != ("GET", "/getData"):  # every other handler calls Cognito
+        assert "TooManyRequests" in codes("429")
+        assert "ServiceUnavailable" in codes("503")
+    for status in ("429", "503"):
+        if status in responses:
+            _, response = spec.deref(pointer("paths", path, method.lower(), "responses", status))
+            assert spec.deref(response["headers"]["Retry-After"]["$ref"])[1]["required"] is True
+
+
+def test_bearer_security_is_declared_exactly_where_a_token_is_read() -> None:
+    spec = contract()
+    secured = {route for route in spec.routes() if spec.operation(*route).get("security")}
+    getdata_401 = pointer("paths", "/getData", "get", "responses", "401", "content", "application/json", "schema")
+
+    assert secured == BEARER_ROUTES
+    assert spec.spec["components"]["securitySchemes"]["CognitoAccessToken"]["scheme"] == "bearer"
+    assert "aws.cognito.signin.user.admin" in spec.operation("GET", "/getData")["description"]
+    # API Gateway's own answer to a missing or bad token is part of the contract of /getData.
+    assert spec.schema_errors({"message": "Unauthorized"}, getdata_401) == []
+
+
+def test_the_documented_body_limit_is_the_one_the_functions_apply() -> None:
+    spec = load_spec()
+    limit = function_environment(load_template()).get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+
+    assert spec["x-max-body-bytes"] == int(limit)
+    assert f"{limit} bytes" in spec["info"]["description"]
+    assert f"{limit} bytes" in spec["components"]["responses"]["PayloadTooLarge"]["description"]
+
+
+def _accepted_names(model: type[BaseModel], field: str) -> list[str]:
+    alias = model.model_fields[field].validation_alias
+    return [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else [field]
+
+
+@pytest.mark.parametrize(
+    "model", sorted(set(REQUEST_MODELS.values()), key=lambda m: m.__name__), ids=lambda m: m.__name__
+)
+def test_request_schemas_match_the_models_the_handlers_parse(model: type[BaseModel]) -> None:
+    spec = contract()
+    schema = spec.at(pointer("components", "schemas", model.__name__))
+    documented = {name: spec.deref(p["$ref"])[1] if "$ref" in p else p for name, p in schema["properties"].items()}
+    properties = model.model_json_schema()["properties"]
+
+    accepted: list[str] = []
+    for field, info in model.model_fields.items():
+        names = _accepted_names(model, field)
+        accepted += names
+        variants = properties[names[0]].get("anyOf", [properties[names[0]]])
+        (expected,) = [v for v in variants if v != {"type": "null"}]
+        for name in names:
+            assert {k: documented[name].get(k) for k in CONSTRAINTS} == {k: expected.get(k) for k in CONSTRAINTS}, name
+            assert documented[name].get("nullable", False) is (len(variants) == 2), name
+        if len(names) == 1:
+            assert (field in schema.get("required", [])) is info.is_required(), field
+    assert sorted(documented) == sorted(accepted)
+
+
+@pytest.mark.parametrize("route", sorted(REQUEST_MODELS), ids=" ".join)
+def test_operations_use_their_models_schema(route: tuple[str, str]) -> None:
+    body = contract().operation(*route)["requestBody"]
+
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {
+        "$ref": f"#/components/schemas/{REQUEST_MODELS[route].__name__}"
+    }
+
+
+def _request_examples() -> list[tuple[tuple[str, str], str, dict[str, Any]]]:
+    cases = []
+    for route in sorted(REQUEST_MODELS.keys() & contract().routes()):  # a missing route fails the routes test
+        media = contract().operation(*route)["requestBody"]["content"]["application/json"]
+        examples = (
+            {"example": media["example"]}
+            if "example" in media
+            else {k: v["value"] for k, v in media["examples"].items()}
+        )
+        cases += [(route, name, value) for name, value in examples.items()]
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("route", "name", "example"), _request_examples(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_request_examples_are_accepted_by_the_spec_and_the_model(
+    route: tuple[str, str], name: str, example: dict[str, Any]
+) -> None:
+    schema_ref = pointer("components", "schemas", REQUEST_MODELS[route].__name__)
+
+    assert contract().schema_errors(example, schema_ref, writing=True) == []
+    REQUEST_MODELS[route].model_validate(example)
+    # Unknown fields are ignored by both.
+    assert contract().schema_errors({**example, "client_version": "1.2"}, schema_ref, writing=True) == []
+    REQUEST_MODELS[route].model_validate({**example, "client_version": "1.2"})
+
+
+@pytest.mark.parametrize(
+    ("route", "name", "example"), _request_examples(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_a_request_missing_a_required_field_is_refused_by_both(
+    route: tuple[str, str], name: str, example: dict[str, Any]
+) -> None:
+    model = REQUEST_MODELS[route]
+    schema_ref = pointer("components", "schemas", model.__name__)
+    for field, info in model.model_fields.items():
+        if not info.is_required():
+            continue
+        alias = info.validation_alias
+        names = [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else [field]
+        without = {k: v for k, v in example.items() if k not in names}
+
+        assert contract().schema_errors(without, schema_ref, writing=True), field
+        with pytest.raises(ValidationError):
+            model.model_validate(without)
+
+
+def test_every_documented_example_is_true_to_its_schema() -> None:
+    spec = contract()
+    checked = 0
+    for status, ref in spec.response_refs():
+        where, response = spec.deref(ref)
+        for media_type, media in response.get("content", {}).items():
+            schema_ref = f"{where}/content/{media_type.replace('/', '~1')}/schema"
+            values = [media["example"]] if "example" in media else []
+            values += [e["value"] for e in media.get("examples", {}).values()]
+            for value in values:
+                assert spec.schema_errors(value, schema_ref) == [], (status, ref)
+                checked += 1
+
+    assert checked >= 20
