@@ -8,16 +8,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
 
 from cognito_auth import errors
 from cognito_auth.observability import logger
 from cognito_auth.settings import get_settings
+
+if TYPE_CHECKING:  # pydantic is imported by the functions that parse a body, not by /getData or /auth/signout
+    from pydantic import BaseModel
+    from pydantic import ValidationError as PydanticValidationError
 
 
 def new_app() -> APIGatewayRestResolver:
@@ -83,6 +85,8 @@ def parse_body[M: BaseModel](app: APIGatewayRestResolver, model: type[M]) -> M:
         raise errors.InvalidJson("The request body is not valid JSON.") from exc
     if not isinstance(payload, dict):
         raise errors.InvalidJson()
+    from pydantic import ValidationError as PydanticValidationError  # loaded already: `model` is a pydantic model
+
     try:
         return model.model_validate(payload)
     except PydanticValidationError as exc:

@@ -10,7 +10,6 @@ from typing import Any
 
 from cognito_auth import errors
 from cognito_auth.cognito import call, with_secret_hash
-from cognito_auth.models import check_password
 from cognito_auth.settings import get_settings
 
 TOKEN_TYPE = "Bearer"
@@ -39,7 +38,7 @@ def _tokens(result: dict[str, Any], *, with_refresh: bool) -> dict[str, Any]:
 
 
 def sign_up(email: str, name: str, password: str) -> dict[str, Any]:
-    check_password(password, get_settings().password_policy)
+    _check_password(password)
     body: dict[str, Any] = {
         "message": "User registered. Enter the verification code we emailed you to confirm the account.",
         "user_confirmed": False,
@@ -107,7 +106,7 @@ def _call_hiding_existence(operation: str, email: str) -> None:
 
 
 def reset_password(email: str, code: str, new_password: str) -> dict[str, Any]:
-    check_password(new_password, get_settings().password_policy)
+    _check_password(new_password)
     call(
         "confirm_forgot_password",
         {"UserNotFoundException": errors.InvalidCode, "NotAuthorizedException": errors.InvalidCode},
@@ -159,6 +158,13 @@ def sign_out(access_token: str) -> dict[str, Any]:
     # Revokes every refresh token of the user; Cognito then refuses the access token too.
     call("global_sign_out", {"NotAuthorizedException": errors.InvalidToken}, AccessToken=access_token)
     return {"message": "Signed out"}
+
+
+def _check_password(password: str) -> None:
+    # Imported here: models imports pydantic, which /auth/signout (this module, no body) never needs at cold start.
+    from cognito_auth.models import check_password
+
+    check_password(password, get_settings().password_policy)
 
 
 def _needs_secret() -> bool:
