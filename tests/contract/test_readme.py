@@ -1,0 +1,114 @@
+"""The README's Endpoints and Errors sections say what openapi.yaml and the error contract say."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from typing import Any
+
+import pytest
+
+from cognito_auth import errors
+from tests.conftest import ROOT
+from tests.contract.openapi import contract, pointer
+from tests.contract.test_spec import BEARER_ROUTES, REQUEST_MODELS
+
+README = (ROOT / "README.md").read_text()
+
+
+def section(title: str) -> str:
+    start = README.index(f"\n## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end != -1 else len(README)]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    lines = [line.strip() for line in text.splitlines() if line.startswith("|")]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return [row for row in rows if not set(row[0]) <= {"-", " "}]
+
+
+def curl_commands(text: str) -> list[str]:
+    """Every curl command in the section's bash blocks, continuation lines joined, `$(...)` around it removed."""
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            if line.lstrip().startswith("#") or "curl " not in line:
+                continue
+            command = line[line.index("curl ") :]
+            if "$(curl " in line:
+                command = command.rstrip().removesuffix(")")
+            commands.append(command)
+    return commands
+
+
+def parse_curl(command: str) -> tuple[tuple[str, str], dict[str, str], Any]:
+    """(METHOD, path), headers and JSON body of a curl command; shell variables in the body become sample text."""
+    args = shlex.split(command)
+    method, url, headers, data = "GET", "", {}, None
+    i = 1
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-X", "-H", "-d"):
+            value = args[i + 1]
+            if arg == "-X":
+                method = value
+            elif arg == "-H":
+                name, _, header = value.partition(":")
+                headers[name.strip().lower()] = header.strip()
+            else:
+                data = json.loads(re.sub(r"\$(\w+)", r"sample-\1", value))
+            i += 2
+            continue
+        if arg.startswith("$API"):
+            url = arg.removeprefix("$API")
+        i += 1
+    return (method, url), headers, data
+
+
+def test_the_endpoint_table_lists_exactly_the_documented_routes() -> None:
+    listed = {tuple(row[0].strip("`").split(" ", 1)) for row in table_rows(section("Endpoints"))[1:]}
+
+    assert listed == contract().routes()
+
+
+def test_every_endpoint_has_a_curl_example() -> None:
+    shown = {parse_curl(command)[0] for command in curl_commands(section("Endpoints"))}
+
+    assert shown == contract().routes()
+
+
+@pytest.mark.parametrize("command", curl_commands(section("Endpoints")), ids=lambda c: " ".join(c.split()[1:6]))
+def test_each_curl_example_sends_what_the_contract_accepts(command: str) -> None:
+    route, headers, body = parse_curl(command)
+
+    if route in REQUEST_MODELS:
+        schema = pointer("components", "schemas", REQUEST_MODELS[route].__name__)
+        assert headers.get("content-type") == "application/json"
+        assert contract().schema_errors(body, schema, writing=True) == []
+        REQUEST_MODELS[route].model_validate(body)
+    if route in BEARER_ROUTES:
+        assert headers.get("authorization", "").startswith("Bearer $")
+
+
+def test_the_refresh_example_sends_the_username_claim() -> None:
+    (refresh,) = [c for c in curl_commands(section("Endpoints")) if parse_curl(c)[0] == ("POST", "/auth/refresh")]
+
+    assert set(parse_curl(refresh)[2]) == {"refresh_token", "username"}
+    assert "username" in section("Endpoints").split("**Refresh's `username`**")[1].split("\n\n")[0]
+
+
+def test_the_error_table_is_the_error_contract() -> None:
+    rows = table_rows(section("Errors"))
+    codes = [(row[0].strip("`"), int(row[1])) for row in rows if row[1].isdigit()]
+
+    assert codes == list(errors.ERROR_CODES.items())
+
+
+def test_the_no_enumeration_table_names_documented_endpoints() -> None:
+    text = section("Errors").split("**No user enumeration.**")[1]
+    named = {tuple(row[0].strip("`").split(" ", 1)) for row in table_rows(text)[1:]}
+
+    assert named <= contract().routes()
+    assert len(named) == 6
