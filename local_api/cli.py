@@ -119,7 +119,12 @@ def template_params(document: dict[str, Any], overrides: list[str]) -> dict[str,
         name, _, value = item.partition("=")
         if name not in params:
             raise SystemExit(f"unknown template parameter {name!r}; the template has: {', '.join(params)}")
-        params[name] = int(value) if document["Parameters"][name].get("Type") == "Number" else value
+        if document["Parameters"][name].get("Type") == "Number":
+            if not value.strip().lstrip("-").isdigit():
+                raise SystemExit(f"template parameter {name} is a Number, not {value!r}")
+            params[name] = int(value)
+        else:
+            params[name] = value
     return params
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import importlib.util
 import json
 import re
@@ -274,12 +275,18 @@ class LocalApi:
         if self.openapi is None or not self.openapi.is_file():
             return _json(404, {"message": f"{self.openapi} not found"})
         try:
-            document = yaml.safe_load(self.openapi.read_text())
+            document = self._load_openapi(self.openapi, self.openapi.stat().st_mtime_ns)
         except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
             return _json(500, {"message": f"{self.openapi.name} is not valid YAML: {type(exc).__name__}"})
         if isinstance(document, dict):
-            document["servers"] = [{"url": request.host_url.rstrip("/"), "description": "this local API"}]
+            document = {**document, "servers": [{"url": request.host_url.rstrip("/"), "description": "this local API"}]}
         return _json(200, document)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4)
+    def _load_openapi(path: Path, mtime_ns: int) -> Any:
+        """Parsed once per version of the file (a large YAML file takes a moment to parse)."""
+        return yaml.safe_load(path.read_text())
 
 
 def build_event(
@@ -393,7 +400,8 @@ def proxy_response(result: Any) -> Response | None:
 
 
 def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(json.dumps(body), status=status, headers=dict(headers or {}), content_type="application/json")
+    text = json.dumps(body, default=str)  # YAML dates and the like become strings
+    return Response(text, status=status, headers=dict(headers or {}), content_type="application/json")
 
 
 def gateway_response(status: int, message: str, error_type: str | None = None) -> Response:

@@ -66,6 +66,7 @@ class LocalApiProcess:
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         base_env = {k: v for k, v in os.environ.items() if k not in POOL_SETTINGS}
         self._log = tempfile.NamedTemporaryFile(prefix="local-api-", suffix=".log", delete=False)  # noqa: SIM115
+        self._final_output: str | None = None
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local_api", "--port", "0", *args],
             cwd=ROOT,
@@ -76,6 +77,8 @@ class LocalApiProcess:
         self.url = self._wait_for(r"Auth API \(local\) on (http://127\.0\.0\.1:\d+)")
 
     def output(self) -> str:
+        if self._final_output is not None:
+            return self._final_output
         return Path(self._log.name).read_text(errors="replace")
 
     def _wait_for(self, pattern: str, timeout: float = 90) -> str:
@@ -85,6 +88,7 @@ class LocalApiProcess:
             if "Press Ctrl-C to stop." in text and (found := re.search(pattern, text)):
                 return found.group(1)
             if self.process.poll() is not None:
+                self.stop()
                 raise RuntimeError(f"the local API exited ({self.process.returncode}):\n{text}")
             time.sleep(0.1)
         self.stop()
@@ -99,7 +103,10 @@ class LocalApiProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self._log.close()
+        if self._final_output is None:
+            self._final_output = self.output()
+            self._log.close()
+            Path(self._log.name).unlink(missing_ok=True)
         return self.process.returncode
 
 
