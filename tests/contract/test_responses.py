@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import botocore.session
 import pytest
+from botocore import xform_name
 from botocore.stub import Stubber
 
 from tests.conftest import Pool, Reply, call, reset_caches
@@ -243,6 +245,30 @@ def test_cognito_refusals_conform(offline: Stubber, function: str, cognito_error
     reply = answer(function, **request(function))
 
     assert (reply.status, reply.body["code"]) == (status, code)
+
+
+def _declared_errors() -> list[tuple[str, str]]:
+    """(function, error) for every error that botocore's model of Cognito declares for the function's operation."""
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    names = {
+        method: name for name in model.operation_names if (method := xform_name(name)) in {m for _, m in VALID.values()}
+    }
+    return [
+        (function, shape.name)
+        for function, (_, method) in sorted(VALID.items())
+        for shape in model.operation_model(names[method]).error_shapes
+    ]
+
+
+@pytest.mark.parametrize(("function", "cognito_error"), _declared_errors())
+def test_every_error_cognito_declares_is_answered_as_documented(
+    offline: Stubber, function: str, cognito_error: str
+) -> None:
+    """openapi.yaml lists, per operation, every status and code that any Cognito error can turn into."""
+    offline.add_client_error(VALID[function][1], cognito_error, "raw AWS message")
+    reply = answer(function, **request(function))
+
+    assert "raw AWS message" not in json.dumps(reply.body)
 
 
 @pytest.mark.parametrize("function", sorted(VALID))
