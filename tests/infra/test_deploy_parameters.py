@@ -1,0 +1,162 @@
+"""What a team types at deploy time: samconfig.toml's environments, the parameters' patterns, and the Rules that
+refuse an incomplete or contradictory pool configuration when the change set is created, with a message saying why."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+import pytest
+
+from local_api.template import load_template
+from tests.infra.cfn import Stack
+from tests.infra.conftest import CASES, CLIENT_ID, POOL_ARN, POOL_ID, SAMCONFIG, SECRET_ARN, SECRET_PARAMETER
+
+TEMPLATE = load_template()
+PARAMETERS: dict[str, Any] = TEMPLATE["Parameters"]
+
+
+def refusals(**overrides: str) -> list[str]:
+    return Stack(TEMPLATE, overrides).rule_failures()
+
+
+def violations(name: str, value: str) -> list[str]:
+    """Why CloudFormation would refuse this parameter value before any Rule runs (empty if it accepts it)."""
+    spec = PARAMETERS[name]
+    problems = []
+    if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
+        problems.append("AllowedValues")
+    if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+        problems.append("AllowedPattern")
+    if spec["Type"] == "Number":
+        number = float(value)
+        if number < spec.get("MinValue", number) or number > spec.get("MaxValue", number):
+            problems.append("MinValue/MaxValue")
+    return problems
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_documented_configurations_pass_every_rule_and_constraint(case: str) -> None:
+    assert refusals(**CASES[case]) == []
+    assert {name: violations(name, value) for name, value in CASES[case].items() if violations(name, value)} == {}
+
+
+EXISTING = {"UserPoolMode": "existing"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "refusal"),
+    [
+        (
+            {**EXISTING, "ExistingUserPoolClientId": CLIENT_ID, "ExistingClientSecretArn": SECRET_ARN},
+            "UserPoolMode=existing needs ExistingUserPool",
+        ),
+        (
+            {**EXISTING, "ExistingUserPool": POOL_ID, "ExistingClientSecretArn": SECRET_ARN},
+            "UserPoolMode=existing needs ExistingUserPoolClientId",
+        ),
+        (
+            {**EXISTING, "ExistingUserPool": POOL_ID, "ExistingUserPoolClientId": CLIENT_ID},
+            "UserPoolMode=existing needs the client secret by reference",
+        ),
+        (
+            {
+                **EXISTING,
+                "ExistingUserPool": POOL_ARN,
+                "ExistingUserPoolClientId": CLIENT_ID,
+                "ExistingClientSecretArn": SECRET_ARN,
+                "ExistingClientSecretParameter": SECRET_PARAMETER,
+            },
+            "Give the client secret once",
+        ),
+        ({"ExistingUserPool": POOL_ID}, "UserPoolMode=create makes a new pool"),
+        ({"ExistingClientSecretParameter": SECRET_PARAMETER}, "UserPoolMode=create makes a new pool"),
+    ],
+    ids=[
+        "existing-without-pool",
+        "existing-without-client",
+        "existing-without-secret",
+        "existing-with-two-secrets",
+        "create-with-a-pool-id",
+        "create-with-a-secret-parameter",
+    ],
+)
+def test_an_invalid_pool_configuration_is_refused_with_a_message_saying_what_to_set(
+    overrides: dict[str, str], refusal: str
+) -> None:
+    (message,) = refusals(**overrides)
+
+    assert message.startswith(refusal)
+
+
+def test_existing_mode_with_nothing_set_names_every_missing_value() -> None:
+    messages = refusals(**EXISTING)
+
+    assert [m.split(" (")[0].split(":")[0] for m in messages] == [
+        "UserPoolMode=existing needs ExistingUserPool",
+        "UserPoolMode=existing needs ExistingUserPoolClientId",
+        "UserPoolMode=existing needs the client secret by reference",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted", "refused"),
+    [
+        (
+            "ExistingUserPool",
+            [
+                "",
+                POOL_ID,
+                POOL_ARN,
+                "eu-west-1_a1B2c3D4e",
+                "arn:aws-cn:cognito-idp:cn-north-1:123456789012:userpool/cn-north-1_x1",
+            ],
+            ["us-east-1", "userpool/us-east-1_Ab", "arn:aws:cognito-idp:us-east-1:1234:userpool/us-east-1_Ab", "a b"],
+        ),
+        ("ExistingUserPoolClientId", ["", CLIENT_ID], ["has space", "x" * 129, "a/b"]),
+        (
+            "ExistingClientSecretArn",
+            ["", SECRET_ARN],
+            [
+                "flask-app/client-secret",
+                "arn:aws:ssm:us-east-1:123456789012:parameter/x",
+                SECRET_ARN.replace(":secret:", ":"),
+            ],
+        ),
+        ("ExistingClientSecretParameter", ["", SECRET_PARAMETER, "/a"], ["no-leading-slash", "/has space", "/"]),
+        ("UserPoolMode", ["create", "existing"], ["", "new", "Existing"]),
+        ("LogRetentionDays", ["1", "30", "3653"], ["0", "2", "10000"]),
+        ("ThrottlingRateLimit", ["1", "10000"], ["0", "10001"]),
+        ("ThrottlingBurstLimit", ["1", "5000"], ["0", "5001"]),
+        ("StageName", ["api", "dev", "prod"], ["", "my stage", "a/b"]),
+    ],
+)
+def test_parameters_refuse_malformed_values_before_anything_is_deployed(
+    name: str, accepted: list[str], refused: list[str]
+) -> None:
+    assert {value: violations(name, value) for value in accepted} == {value: [] for value in accepted}
+    for value in refused:
+        assert violations(name, value), f"{name}={value!r} should be refused"
+
+
+CONFIG = tomllib.loads(SAMCONFIG.read_text())
+
+
+def test_samconfig_has_dev_as_default_and_prod() -> None:
+    stacks = {env: CONFIG[env]["global"]["parameters"]["stack_name"] for env in ("default", "prod")}
+
+    assert stacks == {"default": "auth-api-dev", "prod": "auth-api-prod"}
+    for env in ("default", "prod"):
+        assert CONFIG[env]["global"]["parameters"]["region"]
+        assert CONFIG[env]["build"]["parameters"] == {"cached": True, "parallel": True, "use_container": False}
+        deploy = CONFIG[env]["deploy"]["parameters"]
+        assert deploy["resolve_s3"] is True
+        assert "s3_bucket" not in deploy
+        assert deploy["capabilities"] == "CAPABILITY_IAM"
+        assert deploy["s3_prefix"] == stacks[env]
+
+
+def test_prod_change_sets_wait_for_a_person_and_dev_ones_do_not() -> None:
+    assert CONFIG["prod"]["deploy"]["parameters"]["confirm_changeset"] is True
+    assert CONFIG["default"]["deploy"]["parameters"]["confirm_changeset"] is False
