@@ -37,6 +37,23 @@ def test_its_routes_are_exactly_the_api_events_of_template_yaml() -> None:
     assert contract().routes() == in_template
 
 
+def test_its_deployed_server_is_the_template_api_url() -> None:
+    template = load_template()
+    server = load_spec()["servers"][0]
+    api_url = template["Outputs"]["ApiUrl"]["Value"]["Fn::Sub"]
+    placeholders = {
+        "${AuthApi}": "{restApiId}",
+        "${AWS::Region}": "{region}",
+        "${AWS::URLSuffix}": "amazonaws.com",
+        "${StageName}": "{stage}",
+    }
+    for name, placeholder in placeholders.items():
+        api_url = api_url.replace(name, placeholder)
+
+    assert server["url"] == api_url
+    assert server["variables"]["stage"]["default"] == template["Parameters"]["StageName"]["Default"]
+
+
 def test_its_error_code_enum_is_the_error_contract() -> None:
     assert load_spec()["components"]["schemas"]["ErrorCode"]["enum"] == list(errors.ERROR_CODES)
 
