@@ -71,7 +71,8 @@ delete: $(SAM_VENV)/.installed ## sam delete the stack of samconfig.toml's ENV (
 	$(SAM) delete --config-env $(ENV) $(ARGS)
 
 e2e: $(VENV)/.installed ## End-to-end tests over HTTPS against a deployed stack: AWS_SAM_STACK_NAME=auth-api-dev make e2e
-	$(VENV)/bin/pytest tests/e2e -p no:cacheprovider -v
+	# --confcutdir: not tests/conftest.py, whose fixtures replace AWS credentials with fakes for the other suites.
+	$(VENV)/bin/pytest tests/e2e --confcutdir tests/e2e -p no:cacheprovider -v
 
 events: $(SAM_VENV)/.installed ## Regenerate events/*.json with sam local generate-event
 	SAM="$(SAM_VENV)/bin/sam" scripts/generate-events.sh
