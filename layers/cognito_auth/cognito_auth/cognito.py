@@ -7,9 +7,9 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -31,14 +31,22 @@ CLIENT_CONFIG = Config(
 
 
 @cache
+def _session() -> botocore.session.Session:
+    """One botocore session per container, shared by its clients: what boto3's default session is, without importing
+    boto3 and s3transfer at every cold start (README, Performance)."""
+    return botocore.session.get_session()
+
+
+@cache
 def cognito_client() -> CognitoIdentityProviderClient:
     settings = get_settings()
-    return boto3.client(
+    client = _session().create_client(
         "cognito-idp",
         region_name=settings.region,
         endpoint_url=settings.cognito_endpoint_url,
         config=CLIENT_CONFIG,
     )
+    return cast("CognitoIdentityProviderClient", client)
 
 
 @cache
@@ -50,10 +58,10 @@ def client_secret() -> str | None:
         return settings.client_secret
     try:
         if settings.client_secret_parameter:
-            ssm = boto3.client("ssm", region_name=settings.region, config=CLIENT_CONFIG)
+            ssm: Any = _session().create_client("ssm", region_name=settings.region, config=CLIENT_CONFIG)
             parameter = ssm.get_parameter(Name=settings.client_secret_parameter, WithDecryption=True)
             return str(parameter["Parameter"]["Value"])
-        secrets = boto3.client("secretsmanager", region_name=settings.region, config=CLIENT_CONFIG)
+        secrets: Any = _session().create_client("secretsmanager", region_name=settings.region, config=CLIENT_CONFIG)
         return str(secrets.get_secret_value(SecretId=settings.client_secret_arn)["SecretString"])
     except (ClientError, BotoCoreError) as exc:
         logger.exception("Could not read the app client secret")
