@@ -145,3 +145,58 @@ def test_a_payload_over_api_gateways_limit_is_refused(client: Client, functions:
 
 def test_without_cors_a_preflight_is_an_unknown_route(client: Client) -> None:
     assert client.options("/echo").status_code == 403
+
+
+def test_the_authorizer_passes_claims_as_strings_as_api_gateway_does() -> None:
+    from local_api.authorizer import CognitoAuthorizer
+    from tests.conftest import moto_public_jwks
+    from tests.local.support import sign
+
+    issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Local"
+    authorizer = CognitoAuthorizer(issuer=issuer, jwks_url="unused", fetch=lambda _: moto_public_jwks())
+    protected = template.Route("DataFunction", "functions/data/", "app.lambda_handler", "/data", "GET", "Pool", ("s1",))
+    function = FakeFunction("DataFunction")
+    api = template.Api(stage="api", routes=(protected,), authorizers={"Pool": "Authorization"})
+    client = Client(LocalApi(api, {"DataFunction": function}, {"Pool": authorizer}, log=lambda _: None))  # type: ignore[arg-type]
+    claims = {
+        "iss": issuer,
+        "sub": "abc",
+        "token_use": "access",
+        "scope": "s0 s1",
+        "iat": 1_700_000_000,
+        "auth_time": 1_700_000_000,
+        "exp": 4_102_444_800,  # 2100-01-01
+        "cognito:groups": ["admins", "staff"],
+    }
+
+    assert client.get("/data", headers={"Authorization": f"Bearer {sign(claims)}"}).status_code == 200
+    assert function.events[0]["requestContext"]["authorizer"]["claims"] == {
+        "iss": issuer,
+        "sub": "abc",
+        "token_use": "access",
+        "scope": "s0 s1",
+        "iat": "Tue Nov 14 22:13:20 UTC 2023",
+        "auth_time": "1700000000",
+        "exp": "Fri Jan 01 00:00:00 UTC 2100",
+        "cognito:groups": "admins,staff",
+    }
+    # A token without one of the method's scopes never reaches the function.
+    refused = client.get("/data", headers={"Authorization": sign({**claims, "scope": "s0"})})
+    assert (refused.status_code, refused.json) == (401, {"message": "Unauthorized"})
+    assert len(function.events) == 1
+
+
+def test_a_method_without_scopes_takes_id_tokens_only() -> None:
+    from local_api.authorizer import CognitoAuthorizer
+    from tests.conftest import moto_public_jwks
+    from tests.local.support import sign
+
+    issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Local"
+    authorizer = CognitoAuthorizer(issuer=issuer, jwks_url="unused", fetch=lambda _: moto_public_jwks())
+    route = template.Route("DataFunction", "functions/data/", "app.lambda_handler", "/data", "GET", "Pool")
+    api = template.Api(stage="api", routes=(route,), authorizers={"Pool": "Authorization"})
+    client = Client(LocalApi(api, {"DataFunction": FakeFunction("DataFunction")}, {"Pool": authorizer}, log=print))  # type: ignore[arg-type]
+    claims = {"iss": issuer, "sub": "abc", "iat": 1_700_000_000, "exp": 4_102_444_800}
+
+    assert client.get("/data", headers={"Authorization": sign({**claims, "token_use": "id"})}).status_code == 200
+    assert client.get("/data", headers={"Authorization": sign({**claims, "token_use": "access"})}).status_code == 401
