@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -44,7 +46,19 @@ def test_sam_validate_lint_passes() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_sam_build_without_container_for_arm64(tmp_path: Path) -> None:
+def deployment_size(folder: Path) -> tuple[int, int]:
+    """(unzipped, zipped) bytes of a built function or layer, zipped as `sam deploy` uploads it."""
+    buffer = io.BytesIO()
+    unzipped = 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                unzipped += path.stat().st_size
+                archive.write(path, path.relative_to(folder))
+    return unzipped, len(buffer.getvalue())
+
+
+def test_sam_build_without_container_for_arm64(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run(*sam_command(), "build", "--build-dir", str(tmp_path / "build"))
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -54,3 +68,13 @@ def test_sam_build_without_container_for_arm64(tmp_path: Path) -> None:
     assert "aarch64" in native.name, native.name
     for function in (tmp_path / "build").glob("*Function"):
         assert sorted(p.name for p in function.iterdir()) == ["app.py"], function
+
+    sizes = {p.name: deployment_size(p) for p in sorted((tmp_path / "build").iterdir()) if p.is_dir()}
+    with capsys.disabled():
+        print("\nsam build (arm64) artifact sizes, unzipped / zipped:")
+        for name, (unzipped, zipped) in sizes.items():
+            print(f"  {name:24} {unzipped / 1e3:9.1f} kB / {zipped / 1e3:8.1f} kB")
+    # Lambda's limits: 250 MB unzipped for a function and its layers together, 50 MB zipped per upload.
+    layer_size = sizes["CognitoAuthLayer"][0]
+    assert all(unzipped + layer_size < 250e6 for name, (unzipped, _) in sizes.items() if name.endswith("Function"))
+    assert all(zipped < 50e6 for _, zipped in sizes.values())
