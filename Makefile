@@ -1,6 +1,7 @@
 # One Makefile, verbs of the field. Everything it needs it installs into the project's own virtual environments:
 #   .venv       Python 3.13: the layer's dependencies, moto, pytest, linters (requirements-dev.txt)
 #   .venv-sam   aws-sam-cli, which pins its own boto3 and click (requirements-sam.txt)
+#   .venv-checkov  checkov, which pins its own boto3, pydantic and others (requirements-checkov.txt)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -10,6 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PY313 = $(shell scripts/find-python313)
 VENV := .venv
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
 # `sam build` looks for python3.13 on PATH: put the interpreter we found first.
 SAM := PATH="$(dir $(PY313)):$$PATH" $(SAM_VENV)/bin/sam
@@ -33,7 +35,14 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	$(SAM_VENV)/bin/sam --version
 	touch $@
 
-venv: $(VENV)/.installed $(SAM_VENV)/.installed ## Create the virtual environments (done by every target that needs them)
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	@scripts/find-python313 >/dev/null
+	$(PY313) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(CHECKOV_VENV)/bin/checkov --version
+	touch $@
+
+venv: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtual environments (done by every target that needs them)
 
 PORT ?= 3000
 ARGS ?=
@@ -53,7 +62,8 @@ lint: $(VENV)/.installed ## ruff, ruff format --check, mypy
 	$(VENV)/bin/mypy
 
 test: venv lint browser ## Run every test: lint, types, unit, integration, template checks and sam build
-	SAM_BIN="$(abspath $(SAM_VENV))/bin/sam" PYTHON313="$(PY313)" $(VENV)/bin/pytest
+	SAM_BIN="$(abspath $(SAM_VENV))/bin/sam" CHECKOV_BIN="$(abspath $(CHECKOV_VENV))/bin/checkov" \
+	  PYTHON313="$(PY313)" $(VENV)/bin/pytest
 
 build: $(SAM_VENV)/.installed ## sam build (no container) for arm64
 	$(SAM) build
@@ -77,7 +87,14 @@ e2e: $(VENV)/.installed ## End-to-end tests over HTTPS against a deployed stack:
 events: $(SAM_VENV)/.installed ## Regenerate events/*.json with sam local generate-event
 	SAM="$(SAM_VENV)/bin/sam" scripts/generate-events.sh
 
-clean: ## Remove build output and virtual environments
-	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .mypy_cache
+# Not in `make test`: pip-audit looks each pinned release up in PyPI's JSON API, which answers 404 for those look-ups
+# from this project's machines (and OSV is unreachable). --strict fails then, rather than passing unaudited packages.
+audit: venv ## pip-audit every virtual environment's packages against PyPI's vulnerability data (needs pypi.org)
+	$(VENV)/bin/pip-audit --strict --progress-spinner off
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --path $(wildcard $(SAM_VENV)/lib/python3*/site-packages)
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --path $(wildcard $(CHECKOV_VENV)/lib/python3*/site-packages)
 
-.PHONY: help venv dev browser lint test build validate deploy delete e2e events clean
+clean: ## Remove build output and virtual environments
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .mypy_cache
+
+.PHONY: help venv dev browser lint test build validate deploy delete e2e events audit clean
