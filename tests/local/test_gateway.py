@@ -85,9 +85,11 @@ def test_a_good_token_reaches_the_function_with_its_claims(local_api: LocalApiPr
 def test_any_app_client_of_the_pool_passes_as_at_api_gateway(
     local_api: LocalApiProcess, tokens: dict[str, Any]
 ) -> None:
-    """API Gateway's Cognito authorizer checks the pool, not the app client: scopes are what restrict a method."""
+    """API Gateway's Cognito authorizer checks the pool, not the app client: scopes are what restrict a method.
+    The function then refuses a token of another app client (its own body, not the gateway's: it ran)."""
     token = sign({**_claims(tokens), "client_id": "another-app-client-of-this-pool"})
-    assert http("GET", f"{local_api.url}/getData", token=token).status == 200
+    reply = http("GET", f"{local_api.url}/getData", token=token)
+    assert (reply.status, reply.body["code"]) == (401, "InvalidToken")
 
 
 @pytest.mark.parametrize(

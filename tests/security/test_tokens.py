@@ -196,3 +196,21 @@ def test_signout_refuses_malformed_authorization_headers_without_calling_cognito
 
     assert {name: (r.status, r.body) for name, r in replies.items() if not refused(r)} == {}
     assert cognito_calls == []
+
+
+@pytest.mark.parametrize(("client", "status"), [("ours", 200), ("another-app-client-of-the-pool", 401)])
+def test_getdata_behind_the_authorizer_serves_only_this_apis_app_client(
+    client: str, status: int, secret_pool: Pool
+) -> None:
+    """API Gateway's Cognito authorizer accepts a token of any app client of the pool: the function checks."""
+    from tests.conftest import LambdaContext, load_function, make_event
+
+    event = make_event("get_data")
+    client_id = secret_pool.client_id if client == "ours" else client
+    claims = {"sub": "abc-123", "username": "abc-123", "client_id": client_id, "token_use": "access"}
+    event["requestContext"]["authorizer"] = {"claims": claims}
+
+    response = load_function("get_data").lambda_handler(event, LambdaContext())
+
+    assert response["statusCode"] == status
+    assert ("data" in response["body"]) is (status == 200)

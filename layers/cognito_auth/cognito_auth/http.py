@@ -134,6 +134,9 @@ def caller_claims(app: APIGatewayRestResolver) -> dict[str, Any]:
     (as under `sam local start-api`, which does not enforce Cognito authorizers)."""
     claims = app.current_event.request_context.authorizer.claims
     if isinstance(claims, dict) and claims.get("sub"):
+        # API Gateway's authorizer accepts a token of any app client of the pool; this API serves its own client's.
+        if claims.get("client_id", get_settings().client_id) != get_settings().client_id:
+            raise errors.InvalidToken()
         return claims
     from cognito_auth.tokens import get_verifier  # imported only where the authorizer did not run
 
