@@ -49,6 +49,7 @@ def reset_caches() -> None:
     settings.get_settings.cache_clear()
     cognito.cognito_client.cache_clear()
     cognito.client_secret.cache_clear()
+    cognito._client.cache_clear()
     tokens.get_verifier.cache_clear()
 
 

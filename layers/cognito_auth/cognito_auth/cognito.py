@@ -50,6 +50,25 @@ def cognito_client() -> CognitoIdentityProviderClient:
 
 
 @cache
+def _client(service_name: str) -> Any:
+    """The client of the store that holds the app client's secret (ssm or secretsmanager), one per container."""
+    return _session().create_client(service_name, region_name=get_settings().region, config=CLIENT_CONFIG)
+
+
+def prepare_clients() -> None:
+    """Create the clients the first request would otherwise create (CPU work, no network call), during Lambda's init
+    phase: init runs on a full vCPU, a request on the memory size's share of one (README, Performance). A failure here
+    is left for the first request to meet again and answer with the error contract."""
+    try:
+        cognito_client()
+        settings = get_settings()
+        if not settings.client_secret and (settings.client_secret_parameter or settings.client_secret_arn):
+            _client("ssm" if settings.client_secret_parameter else "secretsmanager")
+    except Exception as exc:
+        logger.warning("Could not create the AWS clients during init", extra={"error_type": type(exc).__name__})
+
+
+@cache
 def client_secret() -> str | None:
     """The app client's secret: from the environment (local runs), an SSM SecureString parameter or Secrets Manager
     (deployed), fetched once per container."""
@@ -58,11 +77,10 @@ def client_secret() -> str | None:
         return settings.client_secret
     try:
         if settings.client_secret_parameter:
-            ssm: Any = _session().create_client("ssm", region_name=settings.region, config=CLIENT_CONFIG)
-            parameter = ssm.get_parameter(Name=settings.client_secret_parameter, WithDecryption=True)
+            parameter = _client("ssm").get_parameter(Name=settings.client_secret_parameter, WithDecryption=True)
             return str(parameter["Parameter"]["Value"])
-        secrets: Any = _session().create_client("secretsmanager", region_name=settings.region, config=CLIENT_CONFIG)
-        return str(secrets.get_secret_value(SecretId=settings.client_secret_arn)["SecretString"])
+        secret = _client("secretsmanager").get_secret_value(SecretId=settings.client_secret_arn)
+        return str(secret["SecretString"])
     except (ClientError, BotoCoreError) as exc:
         logger.exception("Could not read the app client secret")
         raise errors.ServiceUnavailable() from exc

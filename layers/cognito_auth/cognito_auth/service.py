@@ -9,10 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from cognito_auth import errors
-from cognito_auth.cognito import call, with_secret_hash
+from cognito_auth.cognito import call, prepare_clients, with_secret_hash
 from cognito_auth.settings import get_settings
 
 TOKEN_TYPE = "Bearer"
+
+
+def prepare() -> None:
+    """Called by each function that calls Cognito when Lambda imports it (the init phase), to create its clients there
+    rather than in the first request. Only on Lambda: tests and the local API create clients lazily, once their mocks
+    and endpoints are in place."""
+    if get_settings().on_lambda:
+        prepare_clients()
 
 
 def mask_email(email: str) -> str:

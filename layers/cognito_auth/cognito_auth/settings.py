@@ -32,6 +32,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ("*",)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     password_policy: PasswordPolicy = PasswordPolicy()
+    # Lambda's runtime sets AWS_LAMBDA_FUNCTION_NAME; tests and the local API do not.
+    on_lambda: bool = False
 
     @property
     def issuer(self) -> str:
@@ -71,6 +73,7 @@ def settings_from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         allowed_origins=origins or ("*",),
         max_body_bytes=int(env.get("MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
         password_policy=policy,
+        on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
     )
 
 
