@@ -87,6 +87,10 @@ e2e: $(VENV)/.installed ## End-to-end tests over HTTPS against a deployed stack:
 events: $(SAM_VENV)/.installed ## Regenerate events/*.json with sam local generate-event
 	SAM="$(SAM_VENV)/bin/sam" scripts/generate-events.sh
 
+FUZZ_EXAMPLES ?= 200
+fuzz: $(VENV)/.installed ## Fuzz the local API from openapi.yaml, FUZZ_EXAMPLES per operation (make test runs 8)
+	FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/security/test_fuzz.py -p no:cacheprovider
+
 # Not in `make test`: pip-audit looks each pinned release up in PyPI's JSON API, which answers 404 for those look-ups
 # from this project's machines (and OSV is unreachable). --strict fails then, rather than passing unaudited packages.
 audit: venv ## pip-audit every virtual environment's packages against PyPI's vulnerability data (needs pypi.org)
@@ -97,4 +101,4 @@ audit: venv ## pip-audit every virtual environment's packages against PyPI's vul
 clean: ## Remove build output and virtual environments
 	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: help venv dev browser lint test build validate deploy delete e2e events audit clean
+.PHONY: help venv dev browser lint test build validate deploy delete e2e events fuzz audit clean
