@@ -48,6 +48,19 @@ def test_on_lambda_the_clients_are_created_at_import_without_a_request(
     assert cognito.client_secret.cache_info().currsize == 0
 
 
+def test_a_function_that_never_reads_the_secret_creates_only_the_cognito_client(
+    sent: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "auth-api-SignOutFunction")
+    reset_caches()
+
+    service.prepare(reads_secret=False)
+
+    assert cognito.cognito_client.cache_info().currsize == 1
+    assert cognito._client.cache_info().currsize == 0
+    assert sent == []
+
+
 def test_off_lambda_clients_stay_lazy(sent: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
     reset_caches()

@@ -55,14 +55,18 @@ def _client(service_name: str) -> Any:
     return _session().create_client(service_name, region_name=get_settings().region, config=CLIENT_CONFIG)
 
 
-def prepare_clients() -> None:
+def prepare_clients(*, reads_secret: bool = True) -> None:
     """Create the clients the first request would otherwise create (CPU work, no network call), during Lambda's init
     phase: init runs on a full vCPU, a request on the memory size's share of one (README, Performance). A failure here
     is left for the first request to meet again and answer with the error contract."""
     try:
         cognito_client()
         settings = get_settings()
-        if not settings.client_secret and (settings.client_secret_parameter or settings.client_secret_arn):
+        if (
+            reads_secret
+            and not settings.client_secret
+            and (settings.client_secret_parameter or settings.client_secret_arn)
+        ):
             _client("ssm" if settings.client_secret_parameter else "secretsmanager")
     except Exception as exc:
         logger.warning("Could not create the AWS clients during init", extra={"error_type": type(exc).__name__})

@@ -15,12 +15,12 @@ from cognito_auth.settings import get_settings
 TOKEN_TYPE = "Bearer"
 
 
-def prepare() -> None:
+def prepare(*, reads_secret: bool = True) -> None:
     """Called by each function that calls Cognito when Lambda imports it (the init phase), to create its clients there
-    rather than in the first request. Only on Lambda: tests and the local API create clients lazily, once their mocks
-    and endpoints are in place."""
+    rather than in the first request (`reads_secret`: the client of the app secret's store too). Only on Lambda: tests
+    and the local API create clients lazily, once their mocks and endpoints are in place."""
     if get_settings().on_lambda:
-        prepare_clients()
+        prepare_clients(reads_secret=reads_secret)
 
 
 def mask_email(email: str) -> str:
