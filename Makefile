@@ -84,6 +84,11 @@ e2e: $(VENV)/.installed ## End-to-end tests over HTTPS against a deployed stack:
 	# --confcutdir: not tests/conftest.py, whose fixtures replace AWS credentials with fakes for the other suites.
 	$(VENV)/bin/pytest tests/e2e --confcutdir tests/e2e -p no:cacheprovider -v
 
+# Not in `make test` (minutes of fresh interpreters, one at a time); tests/bench runs a one-process smoke of it.
+bench: $(VENV)/.installed $(SAM_VENV)/.installed ## Cold start, warm cost, memory and size of every function vs its budgets (ARGS=--help)
+	SAM_BIN="$(abspath $(SAM_VENV))/bin/sam" PYTHON313="$(PY313)" PYTHONPATH=layers/cognito_auth:. \
+	  $(PY) -m bench.run $(ARGS)
+
 events: $(SAM_VENV)/.installed ## Regenerate events/*.json with sam local generate-event
 	SAM="$(SAM_VENV)/bin/sam" scripts/generate-events.sh
 
@@ -101,4 +106,4 @@ audit: venv ## pip-audit every virtual environment's packages against PyPI's vul
 clean: ## Remove build output and virtual environments
 	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: help venv dev browser lint test build validate deploy delete e2e events fuzz audit clean
+.PHONY: help venv dev browser lint test build validate deploy delete e2e bench events fuzz audit clean
