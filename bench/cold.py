@@ -134,6 +134,19 @@ class LambdaContext:
         return 10_000
 
 
+def _peak_rss_kb(ru_maxrss: int) -> int:
+    """This process's peak RSS. Linux keeps ru_maxrss across exec, so a child started by a large parent reports the
+    parent's peak there; /proc's VmHWM belongs to this process's own memory map."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return ru_maxrss
+
+
 def _percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     return {
@@ -192,7 +205,7 @@ def main(spec_path: str) -> None:
         "cpu_ready_ms": cpu_ready * 1000,
         "cpu_import_ms": (cpu_imported - cpu_ready) * 1000,
         "cpu_first_request_ms": (cpu_first - cpu_imported) * 1000,
-        "peak_rss_kb": usage.ru_maxrss,
+        "peak_rss_kb": _peak_rss_kb(usage.ru_maxrss),
         "cognito_calls": [operation for operation, _ in SENT],
         "imported": sorted(
             m for m in ("boto3", "botocore.session", "pydantic", "jose", "aws_xray_sdk") if m in sys.modules
