@@ -72,7 +72,8 @@ SUCCESS = (200, "")
 
 # Where an endpoint answers differently from the default: mostly so as not to tell whether an account exists.
 ENDPOINT_OVERRIDES: dict[str, dict[str, tuple[int, str]]] = {
-    "signup": {"UsernameExistsException": (201, "")},
+    # NotAuthorized on SignUp is a deployment fault (self-registration off, wrong secret), never the user's.
+    "signup": {"UsernameExistsException": (201, ""), "NotAuthorizedException": (500, "InternalError")},
     "confirm": {"UserNotFoundException": (400, "InvalidCode"), "NotAuthorizedException": (400, "InvalidCode")},
     "resend_code": {
         "UserNotFoundException": SUCCESS,
@@ -84,9 +85,13 @@ ENDPOINT_OVERRIDES: dict[str, dict[str, tuple[int, str]]] = {
         "InvalidParameterException": SUCCESS,
         "NotAuthorizedException": SUCCESS,
     },
-    "reset_password": {"UserNotFoundException": (400, "InvalidCode"), "NotAuthorizedException": (400, "InvalidCode")},
+    "reset_password": {
+        "UserNotFoundException": (400, "InvalidCode"),
+        "NotAuthorizedException": (400, "InvalidCode"),
+        "UserNotConfirmedException": (400, "InvalidCode"),
+    },
     "signin": {},
-    "refresh": {"NotAuthorizedException": (401, "InvalidToken")},
+    "refresh": {"NotAuthorizedException": (401, "InvalidToken"), "UserNotFoundException": (401, "InvalidToken")},
     "signout": {"NotAuthorizedException": (401, "InvalidToken")},
 }
 

@@ -144,7 +144,7 @@ def translate(exc: Exception, overrides: Mapping[str, type[errors.ApiError]] | N
         error_cls = (overrides or {}).get(code) or COGNITO_ERRORS.get(code)
         if error_cls is None and exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
             error_cls = errors.ServiceUnavailable  # e.g. a 502 page from a proxy: Cognito's side, not ours
-        if error_cls is None:
+        if error_cls is None or error_cls is errors.InternalError:
             # Code and operation only: an upstream message (or traceback text) can echo what was sent.
             logger.error("Unexpected Cognito error", extra={"cognito_error": code, "operation": exc.operation_name})
             return errors.InternalError()

@@ -62,12 +62,15 @@ def sign_up(email: str, name: str, password: str) -> dict[str, Any]:
         email,
     )
     try:
-        result = call("sign_up", None, **params)
-    except errors.ApiError as exc:
+        # NotAuthorized on sign-up means self-registration is off or the secret is wrong: our bug, not the user's.
+        result = call(
+            "sign_up",
+            {"UsernameExistsException": _Hidden, "NotAuthorizedException": errors.InternalError},
+            **params,
+        )
+    except _Hidden:
         # An already-registered email gets exactly the answer a new one gets.
-        if isinstance(exc.__cause__, Exception) and _cognito_code(exc.__cause__) == "UsernameExistsException":
-            return body
-        raise
+        return body
     if result.get("UserConfirmed"):
         # Pools that confirm users at once (e.g. a pre sign-up trigger): sign the user straight in.
         body.update(message="User registered and signed in.", user_confirmed=True)
@@ -104,20 +107,23 @@ def forgot_password(email: str) -> dict[str, Any]:
 
 def _call_hiding_existence(operation: str, email: str) -> None:
     """Unknown, already-confirmed or unverified users get the same answer as everyone else."""
-    hidden = {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"}
+    hidden = dict.fromkeys(("UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"), _Hidden)
     try:
-        call(operation, None, **with_secret_hash({"ClientId": _client_id(), "Username": email}, email))
-    except errors.ApiError as exc:
-        if isinstance(exc.__cause__, Exception) and _cognito_code(exc.__cause__) in hidden:
-            return
-        raise
+        call(operation, hidden, **with_secret_hash({"ClientId": _client_id(), "Username": email}, email))
+    except _Hidden:
+        return
 
 
 def reset_password(email: str, code: str, new_password: str) -> dict[str, Any]:
     _check_password(new_password)
     call(
         "confirm_forgot_password",
-        {"UserNotFoundException": errors.InvalidCode, "NotAuthorizedException": errors.InvalidCode},
+        # Unknown, disabled and unconfirmed users are answered like a wrong code: nothing tells them apart.
+        {
+            "UserNotFoundException": errors.InvalidCode,
+            "NotAuthorizedException": errors.InvalidCode,
+            "UserNotConfirmedException": errors.InvalidCode,
+        },
         **with_secret_hash(
             {"ClientId": _client_id(), "Username": email, "ConfirmationCode": code, "Password": new_password},
             email,
@@ -158,7 +164,11 @@ def refresh(refresh_token: str, username: str | None) -> dict[str, Any]:
         raise errors.ValidationFailed(
             "Field 'username' is required: send the 'username' claim of your access token (your 'sub')."
         )
-    result = call("initiate_auth", {"NotAuthorizedException": errors.InvalidToken}, **params)
+    result = call(
+        "initiate_auth",
+        {"NotAuthorizedException": errors.InvalidToken, "UserNotFoundException": errors.InvalidToken},
+        **params,
+    )
     return _tokens(result["AuthenticationResult"], with_refresh=False)
 
 
@@ -181,6 +191,5 @@ def _needs_secret() -> bool:
     return client_secret() is not None
 
 
-def _cognito_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
+class _Hidden(errors.ApiError):
+    """A Cognito answer that would reveal whether an account exists; caught here, never sent to a client."""
