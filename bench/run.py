@@ -1,11 +1,11 @@
 """`make bench`: cold start, warm cost, memory, artifact size and token verification of every function, with budgets.
 
 Every cold sample is a fresh interpreter (bench/cold.py) started the way a Lambda container starts: the function's
-code and the layer are copies laid out like /var/task and /opt/python, without bytecode caches (the artifacts `sam
-build` makes hold none, and Lambda cannot write one), the layer's dependencies are the .venv's installed files of the
-same pinned versions, the environment is template.yaml's, and AWS is answered by canned responses below botocore's
-HTTP send. Samples run one at a time, round-robin in a shuffled order so that machine noise falls on every target
-alike; each function is compared with its floor measured in the same rounds.
+code laid out as /var/task (source only, as `sam build` copies it; Lambda cannot write bytecode there), the layer as
+/opt/python (its package and the .venv's installed files of its pinned requirements, compiled as
+layers/cognito_auth/Makefile compiles them), boto3 as the runtime ships it, the environment of template.yaml, and AWS
+answered by canned responses below botocore's HTTP send. Samples run one at a time, round-robin in a shuffled order
+so that machine noise falls on every target alike; each function is compared with its floor from the same round.
 
     python -m bench.run [--processes 15] [--invocations 1000] [--json bench-results.json] [--no-build]
 """
@@ -337,7 +337,7 @@ def token_throughput(verifications: int) -> dict[str, Any]:
     }
 
 
-def sam_build_sizes(template: dict[str, Any], functions: dict[str, dict[str, Any]], work: Path) -> dict[str, Any]:
+def sam_build_sizes(functions: dict[str, dict[str, Any]], work: Path) -> dict[str, Any]:
     """`sam build` for the template's architecture (arm64): bytes of each function's artifact and of the layer."""
     sam = os.environ.get("SAM_BIN") or str(ROOT / ".venv-sam" / "bin" / "sam")
     python313 = subprocess.run(
@@ -600,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
         samples = run_samples(
             functions, template, args.processes, args.invocations, work, layer_bytecode=not args.no_layer_bytecode
         )
-        artifacts = None if args.no_build else sam_build_sizes(template, functions, work)
+        artifacts = None if args.no_build else sam_build_sizes(functions, work)
     report: dict[str, Any] = {
         "processes": args.processes,
         "invocations": args.invocations,
