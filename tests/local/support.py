@@ -148,6 +148,15 @@ def sign_in(server: LocalApiProcess, email: str, password: str) -> Reply:
     return http("POST", f"{server.url}/auth/signin", {"email": email, "password": password})
 
 
+def new_user_tokens(server: LocalApiProcess, password: str) -> dict[str, Any]:
+    """Sign a fresh user up, confirm them with the outbox code, and return their sign-in tokens."""
+    email = unique_email()
+    sign_up_and_confirm(server, email, password)
+    reply = sign_in(server, email, password)
+    assert reply.status == 200
+    return dict(reply.body)
+
+
 def wrong(code: str) -> str:
     """A well-formed code that is certainly not `code`."""
     return f"{(int(code) + 1) % 10**6:06d}"

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 
 from local_api import template
-from tests.local.support import LocalApiProcess, http, sign, sign_in, sign_up_and_confirm, unique_email
+from tests.local.support import LocalApiProcess, http, new_user_tokens, sign
 
 PASSWORD = "Correct-Horse1"
 UNAUTHORIZED = {"message": "Unauthorized"}
@@ -22,11 +22,7 @@ API = template.api(template.load_template())
 
 @pytest.fixture(scope="module")
 def tokens(local_api: LocalApiProcess) -> dict[str, Any]:
-    email = unique_email()
-    sign_up_and_confirm(local_api, email, PASSWORD)
-    reply = sign_in(local_api, email, PASSWORD)
-    assert reply.status == 200
-    return dict(reply.body)
+    return new_user_tokens(local_api, PASSWORD)
 
 
 def _claims(tokens: dict[str, Any]) -> dict[str, Any]:

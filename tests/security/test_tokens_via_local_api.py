@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 from jose import jwt
 
-from tests.local.support import LocalApiProcess, Reply, http, sign_in, sign_up_and_confirm, unique_email
+from tests.local.support import (
+    LocalApiProcess,
+    Reply,
+    http,
+    new_user_tokens,
+    sign_in,
+    sign_up_and_confirm,
+    unique_email,
+)
 from tests.security.conftest import Cases
 from tests.security.forge import ATTACKS, MALFORMED_HEADERS, MALFORMED_TOKENS, Forger, attacker_private_jwk
 
@@ -19,11 +27,7 @@ PASSWORD = "Attack-Passw0rd"
 
 @pytest.fixture(scope="module")
 def tokens(local_api: LocalApiProcess) -> dict[str, Any]:
-    email = unique_email()
-    sign_up_and_confirm(local_api, email, PASSWORD)
-    reply = sign_in(local_api, email, PASSWORD)
-    assert reply.status == 200
-    return dict(reply.body)
+    return new_user_tokens(local_api, PASSWORD)
 
 
 @pytest.fixture(scope="module")
