@@ -25,7 +25,7 @@ $(VENV)/.installed: requirements-dev.txt layers/cognito_auth/requirements.txt
 	$(PY313) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
-	$(PY) -c 'import moto, aws_lambda_powertools, jose, pydantic, pytest'
+	$(PY) -c 'import moto, aws_lambda_powertools, jose, msgspec, pytest'
 	touch $@
 
 $(SAM_VENV)/.installed: requirements-sam.txt

@@ -208,7 +208,7 @@ def main(spec_path: str) -> None:
         "peak_rss_kb": _peak_rss_kb(usage.ru_maxrss),
         "cognito_calls": [operation for operation, _ in SENT],
         "imported": sorted(
-            m for m in ("boto3", "botocore.session", "pydantic", "jose", "aws_xray_sdk") if m in sys.modules
+            m for m in ("boto3", "botocore.session", "msgspec", "pydantic", "jose", "aws_xray_sdk") if m in sys.modules
         ),
         "modules": len(sys.modules),
     }

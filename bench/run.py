@@ -391,7 +391,7 @@ def artifact_size(path: Path) -> dict[str, Any]:
 
 def versions() -> dict[str, str]:
     found = {"python": sys.version.split()[0]}
-    for dist in ("boto3", "botocore", "aws-lambda-powertools", "pydantic", "python-jose", "cryptography"):
+    for dist in ("boto3", "botocore", "aws-lambda-powertools", "msgspec", "python-jose", "cryptography"):
         found[dist] = importlib.metadata.version(dist)
     return found
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cognito_auth import errors
+from cognito_auth import errors, models
 from tests.conftest import ROOT
 from tests.contract.openapi import contract, pointer
 from tests.contract.test_spec import BEARER_ROUTES, REQUEST_MODELS
@@ -87,7 +87,7 @@ def test_each_curl_example_sends_what_the_contract_accepts(command: str) -> None
         schema = pointer("components", "schemas", REQUEST_MODELS[route].__name__)
         assert headers.get("content-type") == "application/json"
         assert contract().schema_errors(body, schema, writing=True) == []
-        REQUEST_MODELS[route].model_validate(body)
+        models.parse(REQUEST_MODELS[route], body)
     if route in BEARER_ROUTES:
         assert headers.get("authorization", "").startswith("Bearer $")
 

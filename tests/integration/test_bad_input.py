@@ -234,6 +234,28 @@ def test_strings_over_the_limits_are_refused(name: str, field: str, extra: int) 
     assert f"'{field}' must be at most {LIMITS[field]} characters" in reply.body["error"]
 
 
+# One body per kind of problem, and the whole message it gets. Only the first problem found is named.
+MESSAGES = [
+    ("signup", {"name": "Jane", "password": PASSWORD}, "'email' is required"),
+    ("signin", {"email": EMAIL, "password": 42}, "'password' must be a string"),
+    ("confirm", {"email": EMAIL, "code": "1" * 65}, "'code' must be at most 64 characters"),
+    ("signup", {**BODIES["signup"], "name": "  "}, "'name' must not be empty"),
+    ("resend_code", {"email": "jane@example"}, "'email' is not well formed"),
+    ("signin", {"email": EMAIL, "password": "\ud800" + PASSWORD}, "'password' is not valid"),
+    ("reset_password", {"email": EMAIL, "code": "12 34", "password": PASSWORD}, "'code' is not well formed"),
+    ("reset_password", {"email": EMAIL, "password": PASSWORD}, "'otp' is required"),
+    ("refresh", {"refresh_token": "a b", "username": 42}, "'refresh_token' is not well formed"),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "problem"), MESSAGES, ids=[m[2] for m in MESSAGES])
+def test_each_kind_of_problem_gets_its_message(name: str, body: dict[str, Any], problem: str) -> None:
+    reply = post(name, raw=json.dumps(body))
+
+    assert_refused(reply, 400, "ValidationFailed")
+    assert reply.body["error"] == f"Invalid request: {problem}."
+
+
 @pytest.mark.parametrize("name", sorted(BODIES))
 def test_an_oversized_refresh_token_or_email_never_reaches_cognito(name: str) -> None:
     field = "refresh_token" if name == "refresh" else "email"

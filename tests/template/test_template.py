@@ -65,7 +65,7 @@ def test_sam_build_without_container_for_arm64(tmp_path: Path, capsys: pytest.Ca
     assert result.returncode == 0, result.stdout + result.stderr
     layer = tmp_path / "build" / "CognitoAuthLayer" / "python"
     assert (layer / "cognito_auth" / "service.py").exists()
-    native = next(layer.glob("pydantic_core/_pydantic_core*.so"))
+    native = next(layer.glob("msgspec/_core*.so"))
     assert "aarch64" in native.name, native.name
     for function in (tmp_path / "build").glob("*Function"):
         assert sorted(p.name for p in function.iterdir()) == ["app.py"], function

@@ -17,9 +17,8 @@ from cognito_auth import errors
 from cognito_auth.observability import logger
 from cognito_auth.settings import get_settings
 
-if TYPE_CHECKING:  # pydantic is imported by the functions that parse a body, not by /getData or /auth/signout
-    from pydantic import BaseModel
-    from pydantic import ValidationError as PydanticValidationError
+if TYPE_CHECKING:  # models (msgspec) is imported by the functions that parse a body, not by /getData or /auth/signout
+    from cognito_auth.models import Invalid, Request
 
 
 def new_app() -> APIGatewayRestResolver:
@@ -64,7 +63,7 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
         return error_response(errors.InternalError())
 
 
-def parse_body[M: BaseModel](app: APIGatewayRestResolver, model: type[M]) -> M:
+def parse_body[M: Request](app: APIGatewayRestResolver, model: type[M]) -> M:
     """Decode, size-check and validate a JSON body. Error messages name fields, never their values."""
     event = app.current_event
     raw = event.body
@@ -85,38 +84,25 @@ def parse_body[M: BaseModel](app: APIGatewayRestResolver, model: type[M]) -> M:
         raise errors.InvalidJson("The request body is not valid JSON.") from exc
     if not isinstance(payload, dict):
         raise errors.InvalidJson()
-    from pydantic import ValidationError as PydanticValidationError  # loaded already: `model` is a pydantic model
+    from cognito_auth.models import Invalid, parse  # loaded already: `model` is one of its classes
 
     try:
-        return model.model_validate(payload)
-    except PydanticValidationError as exc:
-        raise errors.ValidationFailed(_describe(exc, model)) from None
+        return parse(model, payload)
+    except Invalid as problem:
+        raise errors.ValidationFailed(_describe(problem)) from None
 
 
-def _describe(exc: PydanticValidationError, model: type[BaseModel]) -> str:
-    problems = []
-    for err in exc.errors(include_input=False, include_url=False):
-        field = _public_name(str(err["loc"][0]), model) if err["loc"] else "body"
-        kind = err["type"]
-        if kind == "missing":
-            problems.append(f"'{field}' is required")
-        elif kind in {"string_type", "string_sub_type"}:
-            problems.append(f"'{field}' must be a string")
-        elif kind == "string_too_long":
-            problems.append(f"'{field}' must be at most {err['ctx']['max_length']} characters")
-        elif kind == "string_too_short":
-            problems.append(f"'{field}' must not be empty")
-        elif kind == "string_pattern_mismatch":
-            problems.append(f"'{field}' is not well formed")
-        else:
-            problems.append(f"'{field}' is not valid")
-    return "Invalid request: " + "; ".join(dict.fromkeys(problems)) + "."
-
-
-def _public_name(name: str, model: type[BaseModel]) -> str:
-    alias = model.model_fields.get(name)
-    choices = getattr(alias.validation_alias, "choices", None) if alias else None
-    return str(choices[0]) if choices else name
+def _describe(problem: Invalid) -> str:
+    """One problem, by the field's public name: msgspec stops at the first it finds."""
+    field = problem.field
+    phrases = {
+        "missing": f"'{field}' is required",
+        "type": f"'{field}' must be a string",
+        "too_long": f"'{field}' must be at most {problem.limit} characters",
+        "too_short": f"'{field}' must not be empty",
+        "pattern": f"'{field}' is not well formed",
+    }
+    return f"Invalid request: {phrases.get(problem.kind, f"'{field}' is not valid")}."
 
 
 def bearer_token(app: APIGatewayRestResolver) -> str:
