@@ -7,7 +7,7 @@ layers/cognito_auth/Makefile compiles them), boto3 as the runtime ships it, the 
 answered by canned responses below botocore's HTTP send. Samples run one at a time, round-robin in a shuffled order
 so that machine noise falls on every target alike; each function is compared with its floor from the same round.
 
-    python -m bench.run [--processes 15] [--invocations 1000] [--json bench-results.json] [--no-build]
+    python -m bench.run [--processes 15] [--invocations 1000] [--json bench-results.json] [--no-build] [--summary-only]
 """
 
 from __future__ import annotations
@@ -584,6 +584,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-build", action="store_true", help="skip `sam build` (no artifact sizes)")
     parser.add_argument("--functions", help="comma-separated subset of functions/<name>")
     parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="leave each process's raw sample out of the JSON, keeping medians and spreads (bench/results.json)",
+    )
+    parser.add_argument(
         "--no-layer-bytecode",
         action="store_true",
         help="ship the layer without .pyc files, as BuildMethod python3.13 does (for comparison)",
@@ -613,10 +618,11 @@ def main(argv: list[str] | None = None) -> int:
         "versions": versions(),
         "machine": {"cpus": os.cpu_count(), "platform": sys.platform, "load_average": list(os.getloadavg())},
         "seconds": round(time.time() - started),
-        "samples": {
-            label: [{k: v for k, v in s.items() if k != "warm"} for s in runs] for label, runs in samples.items()
-        },
     }
+    if not args.summary_only:
+        report["samples"] = {
+            label: [{k: v for k, v in s.items() if k != "warm"} for s in runs] for label, runs in samples.items()
+        }
     report["budgets_missed"] = budgets_missed(report)
     table = render(report)
     report["table"] = table
