@@ -20,27 +20,25 @@ ENV ?= default
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt layers/cognito_auth/requirements.txt
+# $(call make-venv,DIR,REQUIREMENTS,CHECK): a Python 3.13 venv with pinned requirements, checked, then stamped.
+define make-venv
 	@scripts/find-python313 >/dev/null
-	$(PY313) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
-	$(PY) -c 'import moto, aws_lambda_powertools, jose, msgspec, pytest'
+	$(PY313) -m venv $(1)
+	$(1)/bin/pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(1)/bin/pip install --quiet -r $(2) 2>&1 | grep -v '^WARNING: Location' || true
+	$(3)
 	touch $@
+endef
+
+DEV_IMPORTS := import moto, aws_lambda_powertools, jose, msgspec, pytest
+$(VENV)/.installed: requirements-dev.txt layers/cognito_auth/requirements.txt
+	$(call make-venv,$(VENV),requirements-dev.txt,$(PY) -c '$(DEV_IMPORTS)')
 
 $(SAM_VENV)/.installed: requirements-sam.txt
-	@scripts/find-python313 >/dev/null
-	$(PY313) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt 2>&1 | grep -v '^WARNING: Location' || true
-	$(SAM_VENV)/bin/sam --version
-	touch $@
+	$(call make-venv,$(SAM_VENV),requirements-sam.txt,$(SAM_VENV)/bin/sam --version)
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
-	@scripts/find-python313 >/dev/null
-	$(PY313) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt 2>&1 | grep -v '^WARNING: Location' || true
-	$(CHECKOV_VENV)/bin/checkov --version
-	touch $@
+	$(call make-venv,$(CHECKOV_VENV),requirements-checkov.txt,$(CHECKOV_VENV)/bin/checkov --version)
 
 venv: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtual environments (done by every target that needs them)
 
