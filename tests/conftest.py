@@ -8,6 +8,7 @@ import copy
 import importlib.util
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,3 +210,18 @@ def moto_jwks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(tokens, "fetch_jwks", fetch)
     tokens.get_verifier.cache_clear()
     return fetched
+
+
+class Clock:
+    """A settable clock for the token verifier: tests move `now` instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()

@@ -7,7 +7,6 @@ untampered token is accepted, so a refusal is the check working and not a broken
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -15,20 +14,12 @@ import pytest
 from cognito_auth import errors
 from cognito_auth.settings import get_settings
 from cognito_auth.tokens import REFETCH_INTERVAL_SECONDS, TokenVerifier
-from tests.conftest import Pool, call, moto_public_jwks
+from tests.conftest import Clock, Pool, call, moto_public_jwks
 from tests.security.conftest import Cases
 from tests.security.forge import ATTACKS, MALFORMED_HEADERS, MALFORMED_TOKENS, Forger, attacker_private_jwk
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
 CLIENT_ID = "example-client-id"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Jwks:
@@ -41,11 +32,6 @@ class Jwks:
     def __call__(self, url: str) -> dict[str, Any]:
         self.fetches += 1
         return {"keys": moto_public_jwks()["keys"] + self.extra}
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from jose import jwk, jwt
 
 from cognito_auth import errors, tokens
 from cognito_auth.tokens import TokenVerifier
+from tests.conftest import Clock
 
 REGION_POOL = "us-east-1_Example"
 ISSUER = f"https://cognito-idp.us-east-1.amazonaws.com/{REGION_POOL}"
@@ -70,14 +71,6 @@ def attacker_key() -> RsaKey:
     return RsaKey(KID)  # an attacker's own key, published under the pool's key id
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Jwks:
     """The pool's .well-known/jwks.json: counts fetches, can fail like an unreachable endpoint."""
 
@@ -92,11 +85,6 @@ class Jwks:
         if self.failing:
             raise TimeoutError("timed out")
         return {"keys": [k.jwk() for k in self.keys]}
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
