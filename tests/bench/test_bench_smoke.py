@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench import run
-from tests.conftest import FUNCTIONS
+from tests.support.handlers import FUNCTIONS
 
 # The one Cognito operation each function makes for its committed event (the bench must exercise the success path).
 COGNITO_OPERATION = {

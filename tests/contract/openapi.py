@@ -18,7 +18,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from local_api.template import load_template
-from tests.conftest import ROOT, Reply
+from tests.support.handlers import ROOT
+from tests.support.reply import Reply
 
 SPEC_PATH = ROOT / "openapi.yaml"
 SPEC_URI = "urn:openapi.yaml"

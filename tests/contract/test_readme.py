@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from cognito_auth import errors, models
-from tests.conftest import ROOT
 from tests.contract.openapi import contract, pointer
 from tests.contract.test_spec import BEARER_ROUTES, REQUEST_MODELS
+from tests.support.handlers import ROOT
 
 README = (ROOT / "README.md").read_text()
 

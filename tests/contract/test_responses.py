@@ -13,9 +13,12 @@ import botocore.session
 import pytest
 from botocore import xform_name
 from botocore.stub import Stubber
+from werkzeug.datastructures import Headers
 
-from tests.conftest import Pool, Reply, call, reset_caches
 from tests.contract.openapi import contract, route_of
+from tests.support.cognito import Pool
+from tests.support.handlers import call, invoke, make_event, reset_caches
+from tests.support.reply import Reply
 
 EMAIL = "jane@example.com"
 PASSWORD = "Example-Passw0rd"
@@ -137,12 +140,9 @@ def test_a_sign_in_challenge_conforms(pool: Pool) -> None:
 
 
 def test_getdata_behind_the_authorizer_conforms(offline: Stubber) -> None:
-    from tests.conftest import LambdaContext, load_function, make_event
-
     event = make_event("get_data")
     event["requestContext"]["authorizer"] = {"claims": {"sub": SUB, "username": SUB}}
-    raw = load_function("get_data").lambda_handler(event, LambdaContext())
-    reply = Reply(raw["statusCode"], json.loads(raw["body"]), raw.get("headers") or {}, raw)
+    reply = invoke("get_data", event)
 
     assert contract().problems("GET", "/getData", reply) == []
     assert reply.body["sub"] == SUB
@@ -310,7 +310,7 @@ def test_getdata_when_the_signing_keys_cannot_be_fetched_conforms(
 
 
 def _reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status, body, {"Content-Type": "application/json", **(headers or {})}, {})
+    return Reply(status, body, Headers({"Content-Type": "application/json", **(headers or {})}))
 
 
 TOKENS = {"access_token": "a", "id_token": "i", "refresh_token": "r", "expires_in": 3600, "token_type": "Bearer"}
@@ -331,7 +331,7 @@ TOKENS = {"access_token": "a", "id_token": "i", "refresh_token": "r", "expires_i
             _reply(429, {"error": "x", "code": "TooManyRequests"}, {"Retry-After": "soon"}),
             "header",
         ),
-        (("GET", "/getData"), Reply(200, "ok", {"Content-Type": "text/plain"}, {}), "content type"),
+        (("GET", "/getData"), Reply(200, "ok", Headers({"Content-Type": "text/plain"})), "content type"),
         (("POST", "/auth/forgot-password"), _reply(200, {"message": "Email sent"}), "body"),
     ],
     ids=[

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import Headers
+
+from tests.support.reply import Reply, parse_body
 
 STACK_NAME = os.environ.get("AWS_SAM_STACK_NAME", "")
 
@@ -33,13 +36,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(os.path.dirname(__file__)):
             item.add_marker(pytest.mark.skip(reason=reason))
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str]
 
 
 @dataclass
@@ -60,14 +56,10 @@ class Stack:
         request = urllib.request.Request(self.api_url + path, data=data, headers=headers, method=method)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - https URL from the stack
-                status, raw, reply_headers = response.status, response.read(), dict(response.headers)
+                status, raw, reply_headers = response.status, response.read(), response.headers
         except urllib.error.HTTPError as error:
-            status, raw, reply_headers = error.code, error.read(), dict(error.headers)
-        try:
-            parsed = json.loads(raw) if raw else None
-        except ValueError:
-            parsed = raw.decode(errors="replace")
-        return Reply(status, parsed, reply_headers)
+            status, raw, reply_headers = error.code, error.read(), error.headers
+        return Reply(status, parse_body(raw), Headers(list(reply_headers.items())))
 
     def new_email(self) -> str:
         """A unique address at the SES mailbox simulator: codes Cognito emails to it are accepted and dropped,

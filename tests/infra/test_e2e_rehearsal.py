@@ -40,7 +40,8 @@ class LocalApi:
 
 
 @pytest.fixture
-def local_api() -> Iterator[LocalApi]:
+def rehearsal_api() -> Iterator[LocalApi]:
+    """Its own local API (not the shared one): the rehearsal reads the emulator's address from the console."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("USER_POOL", "COGNITO_", "AWS_"))}
     process = subprocess.Popen(
         [sys.executable, "-m", "local_api", "--port", "0"],
@@ -66,11 +67,15 @@ def local_api() -> Iterator[LocalApi]:
         process.wait(timeout=30)
 
 
-def test_the_e2e_suite_passes_against_the_local_api_and_deletes_every_user_it_made(local_api: LocalApi) -> None:
-    idp = local_api.client("cognito-idp")
-    (app_client,) = idp.list_user_pool_clients(UserPoolId=local_api.pool_id, MaxResults=1)["UserPoolClients"]
-    outputs = {"ApiUrl": local_api.url, "UserPoolId": local_api.pool_id, "UserPoolClientId": app_client["ClientId"]}
-    local_api.client("cloudformation").create_stack(
+def test_the_e2e_suite_passes_against_the_local_api_and_deletes_every_user_it_made(rehearsal_api: LocalApi) -> None:
+    idp = rehearsal_api.client("cognito-idp")
+    (app_client,) = idp.list_user_pool_clients(UserPoolId=rehearsal_api.pool_id, MaxResults=1)["UserPoolClients"]
+    outputs = {
+        "ApiUrl": rehearsal_api.url,
+        "UserPoolId": rehearsal_api.pool_id,
+        "UserPoolClientId": app_client["ClientId"],
+    }
+    rehearsal_api.client("cloudformation").create_stack(
         StackName=STACK,
         TemplateBody=json.dumps(
             {
@@ -87,7 +92,7 @@ def test_the_e2e_suite_passes_against_the_local_api_and_deletes_every_user_it_ma
         env={
             **env,
             "AWS_SAM_STACK_NAME": STACK,
-            "AWS_ENDPOINT_URL": local_api.cognito_url,
+            "AWS_ENDPOINT_URL": rehearsal_api.cognito_url,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "rehearsal",
             "AWS_SECRET_ACCESS_KEY": "rehearsal",
@@ -102,4 +107,4 @@ def test_the_e2e_suite_passes_against_the_local_api_and_deletes_every_user_it_ma
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\b5 passed\b", result.stdout), result.stdout
     assert "skipped" not in result.stdout
-    assert idp.list_users(UserPoolId=local_api.pool_id)["Users"] == []
+    assert idp.list_users(UserPoolId=rehearsal_api.pool_id)["Users"] == []

@@ -16,16 +16,8 @@ from botocore.stub import Stubber
 
 from cognito_auth import cognito, errors, tokens
 from cognito_auth.settings import DEFAULT_MAX_BODY_BYTES
-from tests.conftest import (
-    FUNCTIONS,
-    LambdaContext,
-    Reply,
-    load_event,
-    load_function,
-    make_event,
-    reset_caches,
-    response_headers,
-)
+from tests.support.handlers import FUNCTIONS, invoke, load_event, make_event, reset_caches
+from tests.support.reply import Reply
 
 EMAIL = "jane@example.com"
 # Distinctive enough that finding it in a response can only mean it was echoed.
@@ -85,16 +77,10 @@ def no_cognito(cognito_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
     assert fetched == [], "a malformed token must be refused without fetching the JWKS"
 
 
-def send(name: str, event: dict[str, Any]) -> Reply:
-    response = load_function(name).lambda_handler(event, LambdaContext())
-    text = response.get("body") or ""
-    return Reply(response["statusCode"], json.loads(text), response_headers(response), response)
-
-
 def post(name: str, *, raw: str | None, base64_encoded: bool = False, headers: dict[str, str] | None = None) -> Reply:
     event = make_event(name, raw_body=raw, headers=headers)
     event["isBase64Encoded"] = base64_encoded
-    return send(name, event)
+    return invoke(name, event)
 
 
 def assert_refused(reply: Reply, status: int, code: str) -> None:
@@ -358,7 +344,7 @@ def bearer_event(name: str, authorization: str | None) -> dict[str, Any]:
 @pytest.mark.parametrize("name", BEARER)
 @pytest.mark.parametrize("authorization", AUTHORIZATION)
 def test_a_missing_or_malformed_authorization_header_is_a_401(name: str, authorization: str | None) -> None:
-    reply = send(name, bearer_event(name, authorization))
+    reply = invoke(name, bearer_event(name, authorization))
 
     assert_refused(reply, 401, "InvalidToken")
     assert "data" not in reply.body
@@ -370,12 +356,12 @@ def test_no_headers_at_all_is_a_401(name: str) -> None:
     event["headers"] = None
     event["multiValueHeaders"] = None
 
-    assert_refused(send(name, event), 401, "InvalidToken")
+    assert_refused(invoke(name, event), 401, "InvalidToken")
 
 
 @pytest.mark.parametrize("token", ["not-a-jwt", "a.b.c", unsigned_token()], ids=["junk", "segments", "alg-none"])
 def test_get_data_refuses_a_malformed_bearer_token(token: str) -> None:
-    reply = send("get_data", bearer_event("get_data", f"Bearer {token}"))
+    reply = invoke("get_data", bearer_event("get_data", f"Bearer {token}"))
 
     assert_refused(reply, 401, "InvalidToken")
     assert "data" not in reply.body
@@ -387,4 +373,4 @@ def test_signout_with_a_token_cognito_does_not_know_is_a_401(no_cognito: Stubber
         "global_sign_out", "NotAuthorizedException", "Invalid Access Token", expected_params={"AccessToken": "a.b.c"}
     )
 
-    assert_refused(send("signout", bearer_event("signout", "Bearer a.b.c")), 401, "InvalidToken")
+    assert_refused(invoke("signout", bearer_event("signout", "Bearer a.b.c")), 401, "InvalidToken")

@@ -18,7 +18,8 @@ from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, Re
 from botocore.stub import Stubber
 
 from cognito_auth import cognito
-from tests.conftest import Reply, call, reset_caches
+from tests.support.handlers import call, reset_caches
+from tests.support.reply import Reply
 
 POOL_ID = "us-east-1_Example"
 CLIENT_ID = "4tdr6mhv3ri53mv6e0kqjepe7n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
-from tests.conftest import Pool, Reply, call
+from tests.support.cognito import Pool
+from tests.support.handlers import call, invoke, make_event
+from tests.support.reply import Reply
 
 EMAIL = "jane@example.com"
 PASSWORD = "Example-Passw0rd"
@@ -88,14 +88,12 @@ def test_reset_password_accepts_the_original_apps_field_names(pool: Pool) -> Non
 
 def test_getdata_trusts_the_authorizer_claims(pool: Pool) -> None:
     event_claims = {"sub": "abc-123", "username": "abc-123", "scope": "aws.cognito.signin.user.admin"}
-    from tests.conftest import LambdaContext, load_function, make_event
-
     event = make_event("get_data")
     event["requestContext"]["authorizer"] = {"claims": event_claims}
-    response = load_function("get_data").lambda_handler(event, LambdaContext())
+    reply = invoke("get_data", event)
 
-    assert response["statusCode"] == 200
-    assert json.loads(response["body"])["sub"] == "abc-123"
+    assert reply.status == 200
+    assert reply.body["sub"] == "abc-123"
 
 
 def test_getdata_without_token_serves_nothing(pool: Pool, moto_jwks: list[str]) -> None:

@@ -15,7 +15,7 @@ import pytest
 from jose import jwt
 
 from local_api import template
-from tests.local.support import POOL_SETTINGS, ROOT, LocalApiProcess, http, sign_in
+from tests.support.local_api import POOL_SETTINGS, ROOT, LocalApiProcess, http, sign_in
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

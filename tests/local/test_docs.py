@@ -11,7 +11,7 @@ import tempfile
 import pytest
 
 from local_api import template
-from tests.local.support import LocalApiProcess, http
+from tests.support.local_api import LocalApiProcess, http
 
 API = template.api(template.load_template())
 CHROMIUM_FLAGS = [

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_api import emulator
-from tests.conftest import Pool
+from tests.support.cognito import Pool
 
 EMAIL = "jane@example.com"
 PASSWORD = "Correct-Horse1"

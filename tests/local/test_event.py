@@ -149,8 +149,8 @@ def test_without_cors_a_preflight_is_an_unknown_route(client: Client) -> None:
 
 def test_the_authorizer_passes_claims_as_strings_as_api_gateway_does() -> None:
     from local_api.authorizer import CognitoAuthorizer
-    from tests.conftest import moto_public_jwks
-    from tests.local.support import sign
+    from tests.support.cognito import moto_public_jwks
+    from tests.support.local_api import sign
 
     issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Local"
     authorizer = CognitoAuthorizer(issuer=issuer, jwks_url="unused", fetch=lambda _: moto_public_jwks())
@@ -188,8 +188,8 @@ def test_the_authorizer_passes_claims_as_strings_as_api_gateway_does() -> None:
 
 def test_a_method_without_scopes_takes_id_tokens_only() -> None:
     from local_api.authorizer import CognitoAuthorizer
-    from tests.conftest import moto_public_jwks
-    from tests.local.support import sign
+    from tests.support.cognito import moto_public_jwks
+    from tests.support.local_api import sign
 
     issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Local"
     authorizer = CognitoAuthorizer(issuer=issuer, jwks_url="unused", fetch=lambda _: moto_public_jwks())

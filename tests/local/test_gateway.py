@@ -7,12 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 
 from local_api import template
-from tests.local.support import LocalApiProcess, http, new_user_tokens, sign
+from tests.support.keys import attacker_key
+from tests.support.local_api import LocalApiProcess, http, new_user_tokens, sign
 
 PASSWORD = "Correct-Horse1"
 UNAUTHORIZED = {"message": "Unauthorized"}
@@ -29,11 +28,8 @@ def _claims(tokens: dict[str, Any]) -> dict[str, Any]:
     return dict(jwt.get_unverified_claims(tokens["access_token"]))
 
 
-def _other_key() -> bytes:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+def _other_key() -> str:
+    return attacker_key().private_pem
 
 
 def _tampered(token: str) -> str:

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from jose import jwt
 
-from tests.local.support import (
-    LocalApiProcess,
-    codes,
-    http,
-    sign_in,
-    sign_up_and_confirm,
-    unique_email,
-    wrong,
-)
+from tests.support.local_api import LocalApiProcess, codes, http, sign_in, sign_up_and_confirm, unique_email, wrong
 
 PASSWORD = "Correct-Horse1"
 NEW_PASSWORD = "Battery-Staple2"

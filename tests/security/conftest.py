@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
-
-if TYPE_CHECKING:
-    from tests.local.support import LocalApiProcess
 
 _TRIED: Counter[str] = Counter()
 _FAILED: Counter[str] = Counter()
@@ -50,16 +47,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         failed = f", {_FAILED[suite]} failed" if _FAILED[suite] else ""
         terminalreporter.write_line(f"{suite:<24} {count:>6} cases{failed}")
     terminalreporter.write_line(f"{'total':<24} {sum(_TRIED.values()):>6} cases")
-
-
-@pytest.fixture(scope="session")
-def local_api() -> Iterator[LocalApiProcess]:
-    """The local API as `make dev` serves it (a subprocess on 127.0.0.1), stopped with Ctrl-C at the end."""
-    from tests.local.support import LocalApiProcess
-
-    server = LocalApiProcess()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

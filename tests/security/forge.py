@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk, jwt
 from jose.backends.base import Key
+
+from tests.support.cognito import moto_private_jwk
+from tests.support.keys import attacker_key
 
 SCOPE = "aws.cognito.signin.user.admin"
 
@@ -36,9 +37,7 @@ def segment(value: Any) -> str:
 @cache
 def pool_private_jwk() -> dict[str, Any]:
     """The key moto signs its tokens with: the pool's signing key as far as these tests are concerned."""
-    from moto.utilities.utils import load_resource
-
-    return dict(load_resource("cognitoidp/resources/jwks-private.json"))
+    return moto_private_jwk()
 
 
 @cache
@@ -48,13 +47,8 @@ def pool_public_pem() -> bytes:
     return key.to_pem()  # type: ignore[no-any-return]
 
 
-@cache
 def _attacker_key() -> dict[str, Any]:
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return dict(jwk.construct(pem, algorithm="RS256").to_dict())
+    return attacker_key().private_jwk
 
 
 def attacker_private_jwk(kid: str = "attacker") -> dict[str, Any]:

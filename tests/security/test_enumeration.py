@@ -18,8 +18,10 @@ import pytest
 from botocore.stub import Stubber
 
 from cognito_auth.cognito import cognito_client
-from tests.conftest import Pool, Reply, call
 from tests.security.conftest import Cases
+from tests.support.cognito import Pool
+from tests.support.handlers import call
+from tests.support.reply import Reply
 
 PASSWORD = "Example-Passw0rd"
 # Emails that Cognito would mask identically ("j***@e***"), so that only existence could tell them apart.

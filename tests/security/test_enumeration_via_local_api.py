@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.local.support import LocalApiProcess, Reply, http, sign_up_and_confirm
 from tests.security.conftest import Cases
+from tests.support.local_api import LocalApiProcess, http, sign_up_and_confirm
+from tests.support.reply import Reply
 
 PASSWORD = "Enum-Passw0rd"
 PER_REQUEST = {"date", "x-amzn-requestid", "x-amzn-trace-id"}

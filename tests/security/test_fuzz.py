@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.local.support import LocalApiProcess, sign_in, sign_up_and_confirm, unique_email
 from tests.security.conftest import Cases
+from tests.support.local_api import LocalApiProcess, sign_in, sign_up_and_confirm, unique_email
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))

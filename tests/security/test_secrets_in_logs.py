@@ -14,9 +14,11 @@ from botocore.stub import Stubber
 
 from cognito_auth.cognito import cognito_client
 from cognito_auth.observability import logger
-from tests.conftest import Pool, Reply, call
 from tests.security.conftest import Cases
 from tests.security.forge import ATTACKS, Forger
+from tests.support.cognito import Pool
+from tests.support.handlers import call
+from tests.support.reply import Reply
 
 EMAIL = "logs@example.com"
 # Distinctive values, so that a match can only be a leak.

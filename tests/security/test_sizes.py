@@ -14,8 +14,10 @@ from botocore.stub import ANY, Stubber
 
 from cognito_auth.cognito import cognito_client
 from cognito_auth.settings import DEFAULT_MAX_BODY_BYTES
-from tests.conftest import Pool, Reply, call
 from tests.security.conftest import Cases
+from tests.support.cognito import Pool
+from tests.support.handlers import call
+from tests.support.reply import Reply
 
 PASSWORD = "Example-Passw0rd"
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from local_api import template
-from tests.conftest import TEMPLATE
 from tests.security.conftest import Cases
+from tests.support.cognito import TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]

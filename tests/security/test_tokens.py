@@ -14,9 +14,11 @@ import pytest
 from cognito_auth import errors
 from cognito_auth.settings import get_settings
 from cognito_auth.tokens import REFETCH_INTERVAL_SECONDS, TokenVerifier
-from tests.conftest import Clock, Pool, call, moto_public_jwks
 from tests.security.conftest import Cases
 from tests.security.forge import ATTACKS, MALFORMED_HEADERS, MALFORMED_TOKENS, Forger, attacker_private_jwk
+from tests.support.clock import Clock
+from tests.support.cognito import Pool, moto_public_jwks
+from tests.support.handlers import call, invoke, make_event
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
 CLIENT_ID = "example-client-id"
@@ -189,14 +191,12 @@ def test_getdata_behind_the_authorizer_serves_only_this_apis_app_client(
     client: str, status: int, secret_pool: Pool
 ) -> None:
     """API Gateway's Cognito authorizer accepts a token of any app client of the pool: the function checks."""
-    from tests.conftest import LambdaContext, load_function, make_event
-
     event = make_event("get_data")
     client_id = secret_pool.client_id if client == "ours" else client
     claims = {"sub": "abc-123", "username": "abc-123", "client_id": client_id, "token_use": "access"}
     event["requestContext"]["authorizer"] = {"claims": claims}
 
-    response = load_function("get_data").lambda_handler(event, LambdaContext())
+    reply = invoke("get_data", event)
 
-    assert response["statusCode"] == status
-    assert ("data" in response["body"]) is (status == 200)
+    assert reply.status == status
+    assert ("data" in reply.raw["body"]) is (status == 200)

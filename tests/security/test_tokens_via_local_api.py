@@ -10,17 +10,10 @@ from typing import Any
 import pytest
 from jose import jwt
 
-from tests.local.support import (
-    LocalApiProcess,
-    Reply,
-    http,
-    new_user_tokens,
-    sign_in,
-    sign_up_and_confirm,
-    unique_email,
-)
 from tests.security.conftest import Cases
 from tests.security.forge import ATTACKS, MALFORMED_HEADERS, MALFORMED_TOKENS, Forger, attacker_private_jwk
+from tests.support.local_api import LocalApiProcess, http, new_user_tokens, sign_in, sign_up_and_confirm, unique_email
+from tests.support.reply import Reply
 
 PASSWORD = "Attack-Passw0rd"
 

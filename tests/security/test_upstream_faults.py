@@ -17,8 +17,10 @@ from moto.core.exceptions import JsonRESTError
 
 from cognito_auth.cognito import CLIENT_CONFIG, cognito_client
 from local_api import template
-from tests.conftest import TEMPLATE, Pool, Reply, call
 from tests.security.conftest import Cases
+from tests.support.cognito import TEMPLATE, Pool
+from tests.support.handlers import call
+from tests.support.reply import Reply
 
 EMAIL = "jane@example.com"
 OTHER = "jack@example.com"  # masked like EMAIL: "j***@e***"

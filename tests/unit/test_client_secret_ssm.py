@@ -9,7 +9,8 @@ import boto3
 import pytest
 
 from cognito_auth import cognito, errors
-from tests.conftest import Pool, call, reset_caches
+from tests.support.cognito import Pool
+from tests.support.handlers import call, reset_caches
 
 PARAMETER = "/auth-api/test/client-secret"
 EMAIL = "jane@example.com"

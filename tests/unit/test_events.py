@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from tests.conftest import FUNCTIONS, load_event
+from tests.support.handlers import FUNCTIONS, load_event
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

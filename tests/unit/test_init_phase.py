@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cognito_auth import cognito, service
-from tests.conftest import reset_caches
+from tests.support.handlers import reset_caches
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:auth-api-client-secret-AbCdEf"
 

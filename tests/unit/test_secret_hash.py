@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
 from cognito_auth import cognito, errors
-from tests.conftest import reset_caches
+from tests.support.handlers import reset_caches
 
 CLIENT_ID = "4tdr6mhv3ri53mv6e0kqjepe7n"
 SECRET = "1ebhk0o5s4v6bqpmhq0r1ve7tqnmq3j0oi3kd2f5ctnm0vhqgbu3"

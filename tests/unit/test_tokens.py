@@ -15,13 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jose import jwk, jwt
+from jose import jwk
 
 from cognito_auth import errors, tokens
 from cognito_auth.tokens import TokenVerifier
-from tests.conftest import Clock
+from tests.support.clock import Clock
+from tests.support.keys import RsaKey
 
 REGION_POOL = "us-east-1_Example"
 ISSUER = f"https://cognito-idp.us-east-1.amazonaws.com/{REGION_POOL}"
@@ -30,30 +29,6 @@ CLIENT_ID = "4tdr6mhv3ri53mv6e0kqjepe7n"
 SUB = "0f5c5a4e-1c2b-4a8e-9a43-5c2f1b7e9d10"
 KID = "key-one"
 NEW_KID = "key-two"
-
-
-class RsaKey:
-    def __init__(self, kid: str) -> None:
-        self.kid = kid
-        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.private_pem = private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode()
-        self.public_pem = (
-            private.public_key()
-            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-            .decode()
-        )
-
-        public = jwk.construct(self.public_pem, algorithm="RS256").to_dict()
-        self.public_jwk = {"kid": kid, "alg": "RS256", "kty": "RSA", "e": public["e"], "n": public["n"], "use": "sig"}
-
-    def jwk(self) -> dict[str, Any]:
-        """The public key as Cognito publishes it in jwks.json."""
-        return dict(self.public_jwk)
-
-    def sign(self, claims: dict[str, Any], **header: Any) -> str:
-        return jwt.encode(claims, self.private_pem, algorithm="RS256", headers={"kid": self.kid, **header})
 
 
 @pytest.fixture(scope="module")
@@ -412,7 +387,7 @@ def make_verifier(clock: Clock) -> Callable[[Callable[[str], Any]], TokenVerifie
 
 
 def test_get_verifier_is_built_from_settings_once_per_container(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.conftest import reset_caches
+    from tests.support.handlers import reset_caches
 
     monkeypatch.setenv("USER_POOL_ID", REGION_POOL)
     monkeypatch.setenv("USER_POOL_CLIENT_ID", CLIENT_ID)

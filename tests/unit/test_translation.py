@@ -22,7 +22,7 @@ from botocore.exceptions import (
 from botocore.stub import Stubber
 
 from cognito_auth import cognito, errors, service
-from tests.conftest import reset_caches
+from tests.support.handlers import reset_caches
 
 # What AWS might put in a message: internals a client must never see.
 AWS_MESSAGE = "Internal detail arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Leak for jane@example.com"

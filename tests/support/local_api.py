@@ -13,11 +13,13 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jose import jwt
+from werkzeug.datastructures import Headers
+
+from tests.support.cognito import moto_private_jwk
+from tests.support.reply import Reply, parse_body
 
 ROOT = Path(__file__).resolve().parents[2]
 # Settings a developer's shell (or another test) may hold that would change which Cognito the server uses.
@@ -25,13 +27,6 @@ POOL_SETTINGS = ("USER_POOL_ID", "USER_POOL_CLIENT_ID", "USER_POOL_CLIENT_SECRET
 
 # No proxy, even if the environment names one: everything here is on loopback.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: Any
-    body: Any
 
 
 def http(
@@ -53,11 +48,7 @@ def http(
             status, reply_headers, text = response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         status, reply_headers, text = error.code, error.headers, error.read()
-    try:
-        parsed = json.loads(text) if text else None
-    except ValueError:
-        parsed = text.decode(errors="replace")
-    return Reply(status, reply_headers, parsed)
+    return Reply(status, parse_body(text), Headers(list(reply_headers.items())))
 
 
 class LocalApiProcess:
@@ -94,10 +85,10 @@ class LocalApiProcess:
         self.stop()
         raise RuntimeError(f"the local API did not start within {timeout} s:\n{self.output()}")
 
-    def stop(self, timeout: float = 20) -> int:
-        """Ctrl-C, as a developer stops it; the exit code."""
+    def stop(self, timeout: float = 20, sig: int = signal.SIGINT) -> int:
+        """Ctrl-C (or `sig`), as a developer stops it; the exit code."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(sig)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -113,16 +104,9 @@ class LocalApiProcess:
 def sign(claims: dict[str, Any], key: Any = None) -> str:
     """A JWT signed with the emulator's own key (moto's, whose JWKS the pool publishes), or with another key
     under the same key id."""
-    from moto.utilities.utils import load_resource
+    from jose import jwt
 
-    return str(
-        jwt.encode(
-            claims,
-            key or load_resource("cognitoidp/resources/jwks-private.json"),
-            algorithm="RS256",
-            headers={"kid": "dummy"},
-        )
-    )
+    return str(jwt.encode(claims, key or moto_private_jwk(), algorithm="RS256", headers={"kid": "dummy"}))
 
 
 def unique_email() -> str:
