@@ -13,9 +13,6 @@ from typing import Annotated, Any, ClassVar
 
 import msgspec
 
-from cognito_auth.errors import InvalidPassword
-from cognito_auth.settings import PasswordPolicy
-
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 # Cognito accepts passwords of up to 256 characters; the policy decides the minimum.
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
@@ -121,25 +118,3 @@ def _invalid(message: str, model: type[Request], sent_as: dict[str, str]) -> Inv
             name = sent_as.get(field) or model.names.get(field, (field,))[0]
             return Invalid(name, kind, int(limit) if limit else None)
     return Invalid("body", "invalid")
-
-
-SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
-
-
-def check_password(password: str, policy: PasswordPolicy) -> None:
-    """Apply the pool's policy before calling Cognito, so a weak password is refused the same way for every email."""
-    broken = []
-    if len(password) < policy.min_length:
-        broken.append(f"be at least {policy.min_length} characters long")
-    if policy.require_uppercase and not any(c.isupper() for c in password):
-        broken.append("contain an uppercase letter")
-    if policy.require_lowercase and not any(c.islower() for c in password):
-        broken.append("contain a lowercase letter")
-    if policy.require_numbers and not any(c.isdigit() for c in password):
-        broken.append("contain a number")
-    if policy.require_symbols and not any(c in SYMBOLS for c in password):
-        broken.append("contain a symbol")
-    if password != password.strip():
-        broken.append("not begin or end with a space")
-    if broken:
-        raise InvalidPassword("The password must " + ", ".join(broken) + ".")

@@ -179,8 +179,7 @@ def sign_out(access_token: str) -> dict[str, Any]:
 
 
 def _check_password(password: str) -> None:
-    # Imported here: models imports msgspec, which /auth/signout (this module, no body) never needs at cold start.
-    from cognito_auth.models import check_password
+    from cognito_auth.passwords import check_password
 
     check_password(password, get_settings().password_policy)
 
