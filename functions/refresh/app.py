@@ -1,4 +1,5 @@
-"""/auth/refresh: exchange a refresh token for new access and id tokens."""
+"""/auth/refresh: new access and id tokens (and a new refresh token, where the client rotates them) from the refresh
+token alone."""
 
 from typing import Any
 
@@ -6,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cognito_auth import service
+from cognito_auth import account, service
 from cognito_auth.http import new_app, parse_body
 from cognito_auth.models import RefreshRequest
 from cognito_auth.observability import logger, metrics
@@ -18,7 +19,7 @@ service.prepare()  # the Cognito client is created in Lambda's init phase (READM
 @app.post("/auth/refresh")
 def handle() -> tuple[dict[str, Any], int]:
     body = parse_body(app, RefreshRequest)
-    result = service.refresh(body.refresh_token, body.username)
+    result = account.refresh(body.refresh_token)  # `username`, which old clients send, is not needed
     metrics.add_metric(name="Refreshes", unit=MetricUnit.Count, value=1)
     return result, 200
 

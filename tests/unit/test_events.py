@@ -12,7 +12,7 @@ from tests.support.handlers import FUNCTIONS, load_event
 def test_each_function_has_an_event_that_parses(name: str) -> None:
     event = APIGatewayProxyEvent(load_event(name))
 
-    assert event.http_method in {"GET", "POST"}
+    assert event.http_method in {"GET", "POST", "PUT", "PATCH", "DELETE"}
     assert event.path.startswith("/")
     assert event.request_context.request_id
     assert event.headers.get("host")

@@ -59,6 +59,12 @@ COGNITO_ERRORS: dict[str, type[errors.ApiError]] = {
     "UnexpectedLambdaException": errors.ServiceUnavailable,
     "InvalidLambdaResponseException": errors.ServiceUnavailable,
     "CodeDeliveryFailureException": errors.ServiceUnavailable,
+    "RefreshTokenReuseException": errors.InvalidToken,
+    "UnsupportedTokenTypeException": errors.ValidationFailed,
+    "MFAMethodNotFoundException": errors.ValidationFailed,
+    "SoftwareTokenMFANotFoundException": errors.ValidationFailed,
+    "EnableSoftwareTokenMFAException": errors.InvalidCode,
+    "ConcurrentModificationException": errors.TooManyRequests,
 }
 # Cognito refusing to serve this API's volume (a quota to raise), unlike a per-user attempt limit: an operator's
 # matter, so logged as a warning.
@@ -139,6 +145,16 @@ def secret_hash_arg(username: str) -> SecretHashArg:
     """`SecretHash=...` for the calls that take it (nothing when the client has no secret): `**secret_hash_arg(u)`."""
     value = user_secret_hash(username)
     return {} if value is None else {"SecretHash": value}
+
+
+class ClientSecretArg(TypedDict, total=False):
+    ClientSecret: str
+
+
+def client_secret_arg() -> ClientSecretArg:
+    """`ClientSecret=...` for the calls that take the secret itself (GetTokensFromRefreshToken, RevokeToken)."""
+    secret = client_secret()
+    return {} if secret is None else {"ClientSecret": secret}
 
 
 def auth_parameters(username: str, **parameters: str) -> dict[str, str]:

@@ -76,6 +76,16 @@ class PasswordResetRequired(ApiError):
     message = "A password reset is required for this account. Use forgot-password."
 
 
+class ReauthenticationRequired(ApiError):
+    status, code = 403, "ReauthenticationRequired"
+    message = "This change needs a recent sign-in. Sign in again, then retry."
+
+
+class FeatureDisabled(ApiError):
+    status, code = 403, "FeatureDisabled"
+    message = "This feature is not enabled for this API."
+
+
 class Forbidden(ApiError):
     status, code = 403, "Forbidden"
     message = "The request was refused."

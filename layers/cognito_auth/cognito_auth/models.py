@@ -71,9 +71,52 @@ class SignInRequest(Request, frozen=True):
 
 class RefreshRequest(Request, frozen=True):
     refresh_token: Token
-    # The user's Cognito username: the `username` claim of the access token (the `sub` on this pool).
-    # Needed when the app client has a secret, because Cognito computes SECRET_HASH for refresh over it.
+    # What clients of the first version sent (the access token's `username` claim); accepted and ignored: refresh
+    # needs the refresh token alone now.
     username: Username | None = None
+
+
+class RevokeRequest(Request, frozen=True):
+    refresh_token: Token
+
+
+class ProfileUpdate(Request, frozen=True):
+    name: Name
+
+
+class ChangePasswordRequest(Request, frozen=True):
+    current_password: Password
+    new_password: Password
+
+
+class ChangeEmailRequest(Request, frozen=True):
+    new_email: Email
+
+
+class CodeRequest(Request, frozen=True):
+    code: Code
+
+
+# Cognito's Session is at most 4096 characters; sealed, with the username and challenge, it grows by about a half.
+Session = Annotated[str, msgspec.Meta(min_length=1, max_length=8192, pattern=r"^[A-Za-z0-9_-]+$")]
+Factor = Literal["totp", "email"]
+Challenge = Literal["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE", "MFA_SETUP"]
+
+
+class ChallengeAnswer(Request, frozen=True):
+    """One of new_password, code or mfa, as the challenge asks; `challenge` may be echoed and must then match."""
+
+    session: Session
+    challenge: Challenge | None = None
+    new_password: Password | None = None
+    code: Code | None = None
+    mfa: Factor | None = None
+
+
+class MfaUpdate(Request, frozen=True):
+    totp: bool | None = None
+    email: bool | None = None
+    preferred: Factor | None = None
 
 
 class ResetPasswordRequest(Request, frozen=True):

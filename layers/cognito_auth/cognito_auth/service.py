@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cognito_auth import errors
-from cognito_auth.aws import client_secret, cognito_client, prepare_clients
+from cognito_auth.aws import cognito_client, prepare_clients
 from cognito_auth.cognito import HIDE, Hidden, auth_parameters, secret_hash_arg, translated
 from cognito_auth.observability import logger
 from cognito_auth.settings import get_settings
@@ -148,25 +148,10 @@ def sign_in(email: str, password: str) -> dict[str, Any]:
             AuthParameters=auth_parameters(email, PASSWORD=password),
         )
     if "AuthenticationResult" not in result:
-        # e.g. NEW_PASSWORD_REQUIRED: the client answers the challenge with this session.
-        return {"challenge": result.get("ChallengeName", "UNKNOWN"), "session": result.get("Session", "")}
-    return tokens(result["AuthenticationResult"])
+        # A new password, an MFA code, a choice of factor or TOTP set-up: answered at /auth/challenge.
+        from cognito_auth.challenges import answer_for
 
-
-def refresh(refresh_token: str, username: str | None) -> dict[str, Any]:
-    parameters = {"REFRESH_TOKEN": refresh_token}
-    if username is not None:
-        # Cognito computes SECRET_HASH for refresh over the user's Cognito username (the `sub` on this pool).
-        parameters = auth_parameters(username, **parameters)
-        del parameters["USERNAME"]
-    elif client_secret() is not None:
-        raise errors.ValidationFailed(
-            "Field 'username' is required: send the 'username' claim of your access token (your 'sub')."
-        )
-    with translated({"NotAuthorizedException": errors.InvalidToken, "UserNotFoundException": errors.InvalidToken}):
-        result = cognito_client().initiate_auth(
-            ClientId=_client_id(), AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=parameters
-        )
+        return answer_for(result, email)
     return tokens(result["AuthenticationResult"])
 
 

@@ -43,6 +43,8 @@ class Settings:
     recent_sign_in_seconds: int = 15 * 60
     # How long a challenge session lives: Cognito's default AuthSessionValidity, 3 minutes.
     challenge_session_seconds: int = 3 * 60
+    # The name authenticator apps show next to the account (otpauth:// issuer).
+    totp_issuer: str = "Auth API"
 
     @property
     def issuer(self) -> str:
@@ -88,6 +90,7 @@ def settings_from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         email_sign_in=_flag(env.get("EMAIL_SIGN_IN"), False),
         recent_sign_in_seconds=60 * int(env.get("RECENT_SIGN_IN_MINUTES") or 15),
         challenge_session_seconds=60 * int(env.get("CHALLENGE_SESSION_MINUTES") or 3),
+        totp_issuer=env.get("TOTP_ISSUER") or "Auth API",
     )
 
 

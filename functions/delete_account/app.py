@@ -1,0 +1,27 @@
+"""DELETE /auth/me: delete the signed-in user's account (needs a recent sign-in); the email can sign up again."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cognito_auth import account, service
+from cognito_auth.http import bearer_token, caller_claims, new_app
+from cognito_auth.observability import logger, metrics
+
+app = new_app()
+service.prepare(reads_secret=False)  # the Cognito client is created in Lambda's init phase (README, Performance)
+
+
+@app.delete("/auth/me")
+def handle() -> tuple[dict[str, Any], int]:
+    result = account.delete_account(bearer_token(app), caller_claims(app))
+    metrics.add_metric(name="AccountsDeleted", unit=MetricUnit.Count, value=1)
+    return result, 200
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,24 @@
+"""GET /auth/mfa: which second factors the signed-in user has on, and which one sign-in asks for."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cognito_auth import mfa, service
+from cognito_auth.http import bearer_token, new_app
+from cognito_auth.observability import logger, metrics
+
+app = new_app()
+service.prepare(reads_secret=False)  # the Cognito client is created in Lambda's init phase (README, Performance)
+
+
+@app.get("/auth/mfa")
+def handle() -> tuple[dict[str, Any], int]:
+    return mfa.get_mfa(bearer_token(app)), 200
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

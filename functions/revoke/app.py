@@ -1,0 +1,29 @@
+"""POST /auth/revoke: sign out this device only, by revoking its refresh token (RFC 7009: any token gets 200)."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cognito_auth import account, service
+from cognito_auth.http import new_app, parse_body
+from cognito_auth.models import RevokeRequest
+from cognito_auth.observability import logger, metrics
+
+app = new_app()
+service.prepare()  # the Cognito client is created in Lambda's init phase (README, Performance)
+
+
+@app.post("/auth/revoke")
+def handle() -> tuple[dict[str, Any], int]:
+    body = parse_body(app, RevokeRequest)
+    result = account.revoke(body.refresh_token)
+    metrics.add_metric(name="DevicesSignedOut", unit=MetricUnit.Count, value=1)
+    return result, 200
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
