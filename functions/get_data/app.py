@@ -1,5 +1,7 @@
 """/getData: a protected endpoint showing how any secure endpoint trusts the caller's access token."""
 
+from typing import Any
+
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,7 +18,7 @@ SAMPLE_DATA = [
 
 
 @app.get("/getData")
-def handle() -> tuple[dict, int]:
+def handle() -> tuple[dict[str, Any], int]:
     claims = caller_claims(app)
     metrics.add_metric(name="DataReads", unit=MetricUnit.Count, value=1)
     return {"sub": claims["sub"], "username": claims.get("username", claims["sub"]), "data": SAMPLE_DATA}, 200
@@ -24,5 +26,5 @@ def handle() -> tuple[dict, int]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

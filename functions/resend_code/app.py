@@ -1,5 +1,7 @@
 """/auth/resend-code: email a new confirmation code."""
 
+from typing import Any
+
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,7 +16,7 @@ service.prepare()  # the Cognito client is created in Lambda's init phase (READM
 
 
 @app.post("/auth/resend-code")
-def handle() -> tuple[dict, int]:
+def handle() -> tuple[dict[str, Any], int]:
     body = parse_body(app, EmailRequest)
     result = service.resend_code(body.email)
     metrics.add_metric(name="CodesResent", unit=MetricUnit.Count, value=1)
@@ -23,5 +25,5 @@ def handle() -> tuple[dict, int]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

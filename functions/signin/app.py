@@ -1,10 +1,12 @@
 """/auth/signin: exchange email and password for tokens, or a challenge to answer."""
 
+from typing import Any
+
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cognito_auth import service
+from cognito_auth import errors, service
 from cognito_auth.http import new_app, parse_body
 from cognito_auth.models import SignInRequest
 from cognito_auth.observability import logger, metrics
@@ -14,14 +16,18 @@ service.prepare()  # the Cognito client is created in Lambda's init phase (READM
 
 
 @app.post("/auth/signin")
-def handle() -> tuple[dict, int]:
+def handle() -> tuple[dict[str, Any], int]:
     body = parse_body(app, SignInRequest)
-    result = service.sign_in(body.email, body.password)
+    try:
+        result = service.sign_in(body.email, body.password)
+    except errors.InvalidCredentials:
+        metrics.add_metric(name="SignInFailures", unit=MetricUnit.Count, value=1)
+        raise
     metrics.add_metric(name="SignIns", unit=MetricUnit.Count, value=1)
     return result, 200
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

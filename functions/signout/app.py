@@ -1,5 +1,7 @@
 """/auth/signout: revoke the caller's refresh tokens; Cognito then refuses the access token as well."""
 
+from typing import Any
+
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,7 +15,7 @@ service.prepare(reads_secret=False)  # the Cognito client is created in Lambda's
 
 
 @app.post("/auth/signout")
-def handle() -> tuple[dict, int]:
+def handle() -> tuple[dict[str, Any], int]:
     result = service.sign_out(bearer_token(app))
     metrics.add_metric(name="SignOuts", unit=MetricUnit.Count, value=1)
     return result, 200
@@ -21,5 +23,5 @@ def handle() -> tuple[dict, int]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

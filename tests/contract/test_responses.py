@@ -62,7 +62,7 @@ def request(function: str) -> dict[str, Any]:
 
 @contextmanager
 def cognito_stub() -> Iterator[Stubber]:
-    from cognito_auth.cognito import cognito_client
+    from cognito_auth.aws import cognito_client
 
     stub = Stubber(cognito_client())
     with stub:

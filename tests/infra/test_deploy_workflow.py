@@ -64,7 +64,7 @@ def test_the_linters_catch_a_broken_workflow(tool: str, mistake: dict[str, Any],
 def workflow() -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text())
     # YAML 1.1 reads the key `on` as True.
-    document["on"] = document.pop(True)
+    document["on"] = document.pop(True)  # type: ignore[call-overload]
     return document
 
 

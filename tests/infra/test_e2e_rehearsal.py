@@ -30,7 +30,7 @@ class LocalApi:
     pool_id: str
 
     def client(self, service: str) -> Any:
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.cognito_url,
             region_name="us-east-1",

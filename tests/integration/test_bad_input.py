@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from cognito_auth import cognito, errors, tokens
+from cognito_auth import aws, errors, tokens
 from cognito_auth.settings import DEFAULT_MAX_BODY_BYTES
 from tests.support.handlers import FUNCTIONS, invoke, load_event, make_event, reset_caches
 from tests.support.reply import Reply
@@ -60,17 +60,22 @@ def cognito_client() -> Iterator[Any]:
         env.delenv("USER_POOL_CLIENT_SECRET", raising=False)
         env.delenv("USER_POOL_CLIENT_SECRET_ARN", raising=False)
         reset_caches()
-        yield cognito.cognito_client()
+        yield aws.cognito_client()
     reset_caches()
 
 
 @pytest.fixture(autouse=True)
 def no_cognito(cognito_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
     """Cognito answers nothing unless a test queues an answer; the JWKS fetch is recorded."""
-    assert cognito.cognito_client() is cognito_client
+    assert aws.cognito_client() is cognito_client
     tokens.get_verifier.cache_clear()
     fetched: list[str] = []
-    monkeypatch.setattr(tokens, "fetch_jwks", lambda url: fetched.append(url) or {"keys": []})
+
+    def fetch(url: str) -> dict[str, Any]:
+        fetched.append(url)
+        return {"keys": []}
+
+    monkeypatch.setattr(tokens, "fetch_jwks", fetch)
     with Stubber(cognito_client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
@@ -230,7 +235,11 @@ MESSAGES = [
     ("signin", {"email": EMAIL, "password": "\ud800" + PASSWORD}, "'password' is not valid"),
     ("reset_password", {"email": EMAIL, "code": "12 34", "password": PASSWORD}, "'code' is not well formed"),
     ("reset_password", {"email": EMAIL, "password": PASSWORD}, "'otp' is required"),
-    ("refresh", {"refresh_token": "a b", "username": 42}, "'refresh_token' is not well formed"),
+    (
+        "refresh",
+        {"refresh_token": "a b", "username": 42},
+        "'refresh_token' is not well formed; 'username' must be a string",
+    ),
 ]
 
 

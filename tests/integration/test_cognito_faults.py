@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 
-from cognito_auth import cognito
+from cognito_auth import aws as layer_aws
 from tests.support.handlers import call, reset_caches
 from tests.support.reply import Reply
 
@@ -70,7 +70,7 @@ def has_secret(request: pytest.FixtureRequest) -> bool:
 def cognito_stub(has_secret: bool, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
     """The layer's cached Cognito client, answering only what the test queues."""
     configure(monkeypatch, secret=has_secret)
-    with Stubber(cognito.cognito_client()) as stubber:
+    with Stubber(layer_aws.cognito_client()) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
     reset_caches()
@@ -227,7 +227,7 @@ def test_cognito_unreachable_is_a_503(
     def unreachable(**_: Any) -> Any:
         raise failure()
 
-    monkeypatch.setattr(cognito.cognito_client(), method, unreachable)
+    monkeypatch.setattr(layer_aws.cognito_client(), method, unreachable)
 
     reply = request()
 
@@ -271,7 +271,7 @@ def test_the_secret_from_secrets_manager_signs_requests(aws: None, monkeypatch: 
     arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(Name="client", SecretString=SECRET)
     monkeypatch.setenv("USER_POOL_CLIENT_SECRET_ARN", arn["ARN"])
     reset_caches()
-    with Stubber(cognito.cognito_client()) as stubber:
+    with Stubber(layer_aws.cognito_client()) as stubber:
         stubber.add_response(
             "forgot_password", {}, {"ClientId": CLIENT_ID, "Username": EMAIL, "SecretHash": expected_hash(EMAIL)}
         )

@@ -157,7 +157,7 @@ def test_the_authorizer_passes_claims_as_strings_as_api_gateway_does() -> None:
     protected = template.Route("DataFunction", "functions/data/", "app.lambda_handler", "/data", "GET", "Pool", ("s1",))
     function = FakeFunction("DataFunction")
     api = template.Api(stage="api", routes=(protected,), authorizers={"Pool": "Authorization"})
-    client = Client(LocalApi(api, {"DataFunction": function}, {"Pool": authorizer}, log=lambda _: None))  # type: ignore[arg-type]
+    client = Client(LocalApi(api, {"DataFunction": function}, {"Pool": authorizer}, log=lambda _: None))  # type: ignore[arg-type,dict-item]
     claims = {
         "iss": issuer,
         "sub": "abc",
@@ -195,7 +195,7 @@ def test_a_method_without_scopes_takes_id_tokens_only() -> None:
     authorizer = CognitoAuthorizer(issuer=issuer, jwks_url="unused", fetch=lambda _: moto_public_jwks())
     route = template.Route("DataFunction", "functions/data/", "app.lambda_handler", "/data", "GET", "Pool")
     api = template.Api(stage="api", routes=(route,), authorizers={"Pool": "Authorization"})
-    client = Client(LocalApi(api, {"DataFunction": FakeFunction("DataFunction")}, {"Pool": authorizer}, log=print))  # type: ignore[arg-type]
+    client = Client(LocalApi(api, {"DataFunction": FakeFunction("DataFunction")}, {"Pool": authorizer}, log=print))  # type: ignore[arg-type,dict-item]
     claims = {"iss": issuer, "sub": "abc", "iat": 1_700_000_000, "exp": 4_102_444_800}
 
     assert client.get("/data", headers={"Authorization": sign({**claims, "token_use": "id"})}).status_code == 200

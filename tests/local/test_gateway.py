@@ -128,13 +128,22 @@ def test_preflight_of_an_unknown_path_is_refused(local_api: LocalApiProcess) -> 
     ("raw", "status", "code"),
     [
         (b"{", 400, "InvalidJson"),
-        (b'{"email": "\xff\xfe", "password": "x"}', 400, "ValidationFailed"),  # not UTF-8
+        (b'{"email": "\xff\xfe", "password": "x"}', 400, "InvalidJson"),  # not UTF-8
+        (b'{"email": "jane@example.com", "password": "Correct-Horse1\xff"}', 400, "InvalidJson"),  # not UTF-8
         (b"[]", 400, "InvalidJson"),
         (b"", 400, "InvalidJson"),
         (b"[" * 10_000, 400, "InvalidJson"),
         (b" " * 100_000, 413, "PayloadTooLarge"),
     ],
-    ids=["not JSON", "not UTF-8", "a JSON list", "empty", "deeply nested", "too large"],
+    ids=[
+        "not JSON",
+        "not UTF-8",
+        "not UTF-8 in a valid-looking body",
+        "a JSON list",
+        "empty",
+        "deeply nested",
+        "too large",
+    ],
 )
 def test_bad_bodies_get_a_stable_4xx_from_the_function(
     local_api: LocalApiProcess, raw: bytes, status: int, code: str

@@ -52,7 +52,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture
 def cognito_calls() -> list[str]:
     """The Cognito operations the functions call during a test (needs a pool fixture first)."""
-    from cognito_auth.cognito import cognito_client
+    from cognito_auth.aws import cognito_client
 
     seen: list[str] = []
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+from werkzeug.datastructures import Headers
 
-from cognito_auth.cognito import cognito_client
+from cognito_auth.aws import cognito_client
 from tests.security.conftest import Cases
 from tests.support.cognito import Pool
 from tests.support.handlers import call
@@ -31,7 +32,7 @@ UNKNOWN = "jim@example.org"
 SIMULATED_DELIVERY = {"Destination": "j***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 
 
-def seen(reply: Reply) -> tuple[int, Any, dict[str, str]]:
+def seen(reply: Reply) -> tuple[int, Any, Headers]:
     """What a client sees: status, body and headers."""
     return reply.status, reply.body, reply.headers
 

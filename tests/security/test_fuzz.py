@@ -50,7 +50,7 @@ def with_real_token(case: schemathesis.Case, token: str) -> None:
     it expires: both answers are in the contract.)"""
     negative_headers = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
     if case.operation.path in SECURED and not negative_headers:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+        case.headers = {**dict(case.headers or {}), "Authorization": f"Bearer {token}"}  # type: ignore[assignment]
 
 
 @schema.parametrize()

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import pytest
 from botocore.stub import Stubber
 
-from cognito_auth.cognito import cognito_client
+from cognito_auth import errors
+from cognito_auth.aws import cognito_client
 from cognito_auth.observability import logger
 from tests.security.conftest import Cases
 from tests.security.forge import ATTACKS, Forger
@@ -109,11 +110,14 @@ def test_unexpected_sdk_errors_are_logged_without_their_text(capture: Capture) -
     from botocore.exceptions import ParamValidationError
 
     from cognito_auth.cognito import translate
+    from cognito_auth.http import error_response
 
     error = translate(ParamValidationError(report=f"Invalid type for parameter Password, value: {PASSWORD}"))
+    assert isinstance(error, errors.ApiError)
+    error_response(error)
 
     assert error.status == 500
-    assert "Unexpected error calling Cognito" in capture.powertools.getvalue()
+    assert '"error_type":"ParamValidationError"' in capture.powertools.getvalue().replace(" ", "")
     assert capture.leaks("") == {}
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.stub import ANY, Stubber
 
-from cognito_auth.cognito import cognito_client
+from cognito_auth.aws import cognito_client
 from cognito_auth.settings import DEFAULT_MAX_BODY_BYTES
 from tests.security.conftest import Cases
 from tests.support.cognito import Pool

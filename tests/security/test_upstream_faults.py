@@ -4,28 +4,36 @@ failure midway (Cognito did the work, the answer was lost) leaves nothing that b
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.core.exceptions import JsonRESTError
 
-from cognito_auth.cognito import CLIENT_CONFIG, cognito_client
+from cognito_auth import aws, deadline
+from cognito_auth.aws import cognito_client
 from local_api import template
+from local_api.gateway import LambdaContext
 from tests.security.conftest import Cases
 from tests.support.cognito import TEMPLATE, Pool
-from tests.support.handlers import call
+from tests.support.handlers import call, load_function, make_event, reset_caches, response_headers
 from tests.support.reply import Reply
 
 EMAIL = "jane@example.com"
 OTHER = "jack@example.com"  # masked like EMAIL: "j***@e***"
 PASSWORD = "Example-Passw0rd"
 NEW_PASSWORD = "Changed-Passw0rd"
+
+
+CLIENT_CONFIG: Any = aws.CLIENT_CONFIG  # botocore's stubs do not declare Config's options as attributes
 
 
 def total_attempts() -> int:
@@ -71,7 +79,9 @@ class Raw:
 
 def answer(status: int, body: bytes, content_type: str = "application/x-amz-json-1.1") -> Callable[..., AWSResponse]:
     def send(request: Any, **_: Any) -> AWSResponse:
-        return AWSResponse(request.url, status, {"Content-Type": content_type}, Raw(body))
+        headers = HTTPHeaders()
+        headers["Content-Type"] = content_type
+        return AWSResponse(request.url, status, headers, Raw(body))
 
     return send
 
@@ -276,3 +286,108 @@ def test_template_functions_found() -> None:
     """Guard for the timeout test: the template really is the one the stack deploys."""
     assert template.parameter_defaults(TEMPLATE)
     assert set(function_timeouts()) >= {"SignUpFunction", "SignInFunction", "GetDataFunction"}
+
+
+# ---------------------------------------------------------------------------------------------- the deadline
+
+
+class SlowUpstream:
+    """A real HTTP server on loopback standing in for AWS: each request waits `delay[target]` seconds (a target's
+    missing delay: it never answers in time), then answers `body[target]`. Counts the requests per target."""
+
+    def __init__(self, delay: dict[str, float], body: dict[str, dict[str, Any]]) -> None:
+        self.requests: list[str] = []
+        upstream = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                target = str(self.headers.get("X-Amz-Target", "")).rpartition(".")[2]
+                upstream.requests.append(target)
+                if not upstream.stopped.wait(delay.get(target, 30)) and target in body:
+                    data = json.dumps(body[target]).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/x-amz-json-1.1")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.stopped = threading.Event()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def slow_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., SlowUpstream]]:
+    """The layer's Cognito and Secrets Manager clients pointed at a SlowUpstream: no moto, real sockets and timeouts."""
+    started: list[SlowUpstream] = []
+
+    def start(delay: dict[str, float], body: dict[str, dict[str, Any]], *, secret: bool) -> SlowUpstream:
+        upstream = SlowUpstream(delay, body)
+        started.append(upstream)
+        monkeypatch.setenv("COGNITO_ENDPOINT_URL", upstream.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", upstream.url)
+        monkeypatch.setenv("USER_POOL_ID", "us-east-1_Slow")
+        monkeypatch.setenv("USER_POOL_CLIENT_ID", "slowclient")
+        monkeypatch.delenv("USER_POOL_CLIENT_SECRET", raising=False)
+        if secret:
+            arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slow-AbCdEf"
+            monkeypatch.setenv("USER_POOL_CLIENT_SECRET_ARN", arn)
+        else:
+            monkeypatch.delenv("USER_POOL_CLIENT_SECRET_ARN", raising=False)
+        reset_caches()
+        return upstream
+
+    yield start
+    for upstream in started:
+        upstream.stop()
+    reset_caches()
+
+
+def timed_signin(remaining_seconds: int) -> tuple[Reply, float]:
+    event = make_event("signin", {"email": "jane@example.com", "password": "Correct-Horse1"})
+    context = LambdaContext(function_name="signin", memory_limit_in_mb=256, timeout_seconds=remaining_seconds)
+    started = time.monotonic()
+    response = load_function("signin").lambda_handler(event, context)
+    return Reply(response["statusCode"], json.loads(response["body"]), response_headers(response)), (
+        time.monotonic() - started
+    )
+
+
+def test_no_cognito_attempt_starts_that_could_outlast_the_invocation(
+    slow_aws: Callable[..., SlowUpstream], cases: Cases
+) -> None:
+    """A cold sign-in whose secret takes 2.5 s leaves 3 s of a 6 s invocation: too little for an attempt (1 s to
+    connect, 3 to read), so the answer is the contract's 503 at once, not API Gateway's 502 after Lambda's timeout."""
+    upstream = slow_aws({"GetSecretValue": 2.5}, {"GetSecretValue": {"SecretString": "s3cr3t"}}, secret=True)
+
+    reply, elapsed = timed_signin(remaining_seconds=6)
+
+    assert (reply.status, reply.body["code"]) == (503, "ServiceUnavailable")
+    assert int(reply.headers["Retry-After"]) > 0
+    assert elapsed < 6 - deadline.ANSWER_SECONDS
+    assert upstream.requests == ["GetSecretValue"]  # Cognito was not called at all
+    cases.tried()
+
+
+def test_retries_stop_at_the_deadline(slow_aws: Callable[..., SlowUpstream], cases: Cases) -> None:
+    """Cognito never answers: the first attempt times out after 3 s; a retry would end after the invocation's 5 s."""
+    upstream = slow_aws({}, {}, secret=False)
+
+    reply, elapsed = timed_signin(remaining_seconds=5)
+
+    assert (reply.status, reply.body["code"]) == (503, "ServiceUnavailable")
+    assert elapsed < 5 - deadline.ANSWER_SECONDS
+    assert upstream.requests == ["InitiateAuth"]
+    cases.tried()

@@ -26,12 +26,10 @@ def lambda_context(name: str = "test-function") -> LambdaContext:
 
 def reset_caches() -> None:
     """Forget everything a Lambda container caches, as a fresh container would."""
-    from cognito_auth import cognito, settings, tokens
+    from cognito_auth import aws, settings, tokens
 
     settings.get_settings.cache_clear()
-    cognito.cognito_client.cache_clear()
-    cognito.client_secret.cache_clear()
-    cognito._client.cache_clear()
+    aws.reset()
     tokens.get_verifier.cache_clear()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from cognito_auth import cognito, errors
+from cognito_auth import aws, errors
 from tests.support.cognito import Pool
 from tests.support.handlers import call, reset_caches
 
@@ -46,7 +46,7 @@ def test_a_user_signs_in_and_refreshes_with_the_secret_from_ssm(ssm_secret: Any,
     tokens = sign_up_confirm_and_sign_in()
 
     assert refresh(secret_pool, tokens["refresh_token"]) == 200
-    assert cognito.client_secret() == secret_pool.secret
+    assert aws.client_secret() == secret_pool.secret
 
 
 def test_a_wrong_secret_in_ssm_is_refused_by_cognito(ssm_secret: Any, secret_pool: Pool) -> None:
@@ -59,30 +59,30 @@ def test_a_wrong_secret_in_ssm_is_refused_by_cognito(ssm_secret: Any, secret_poo
 
 
 def test_the_parameter_is_read_once_per_container(ssm_secret: Any, secret_pool: Pool) -> None:
-    assert cognito.client_secret() == secret_pool.secret
+    assert aws.client_secret() == secret_pool.secret
     ssm_secret.put_parameter(Name=PARAMETER, Value="rotated", Type="SecureString", Overwrite=True)
 
-    assert cognito.client_secret() == secret_pool.secret
+    assert aws.client_secret() == secret_pool.secret
     reset_caches()
-    assert cognito.client_secret() == "rotated"
+    assert aws.client_secret() == "rotated"
 
 
 def test_a_missing_parameter_is_a_503_that_names_nothing_and_is_retried(ssm_secret: Any, secret_pool: Pool) -> None:
     ssm_secret.delete_parameter(Name=PARAMETER)
 
     with pytest.raises(errors.ServiceUnavailable) as raised:
-        cognito.client_secret()
+        aws.client_secret()
 
     assert raised.value.status == 503
     assert raised.value.body() == {"error": raised.value.message, "code": "ServiceUnavailable"}
     assert PARAMETER not in raised.value.message
 
     ssm_secret.put_parameter(Name=PARAMETER, Value=str(secret_pool.secret), Type="SecureString")
-    assert cognito.client_secret() == secret_pool.secret
+    assert aws.client_secret() == secret_pool.secret
 
 
 def test_the_environment_wins_over_ssm(ssm_secret: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("USER_POOL_CLIENT_SECRET", "from-env")
     reset_caches()
 
-    assert cognito.client_secret() == "from-env"
+    assert aws.client_secret() == "from-env"

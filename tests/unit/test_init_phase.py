@@ -4,11 +4,11 @@ runs on a full vCPU) instead of in its first request; nothing is sent to AWS the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
-from cognito_auth import cognito, service
+from cognito_auth import aws, service
 from tests.support.handlers import reset_caches
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:auth-api-client-secret-AbCdEf"
@@ -26,10 +26,10 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     monkeypatch.delenv("USER_POOL_CLIENT_SECRET", raising=False)
     monkeypatch.setenv("USER_POOL_CLIENT_SECRET_ARN", SECRET_ARN)
     reset_caches()
-    session = cognito._session()
-    session.register("before-send", refuse)
+    session = aws._session()
+    session.register("before-send", cast(Any, refuse))
     yield requests
-    session.unregister("before-send", refuse)
+    session.unregister("before-send", cast(Any, refuse))
     reset_caches()
 
 
@@ -41,11 +41,11 @@ def test_on_lambda_the_clients_are_created_at_import_without_a_request(
 
     service.prepare()
 
-    assert cognito.cognito_client.cache_info().currsize == 1
-    assert cognito._client.cache_info().currsize == 1  # the Secrets Manager client that reads the app secret
+    assert aws.cognito_client.cache_info().currsize == 1
+    assert aws._client.cache_info().currsize == 1  # the Secrets Manager client that reads the app secret
     assert sent == []
     # The secret itself is still read by the first request, where a failure is answered with a 503.
-    assert cognito.client_secret.cache_info().currsize == 0
+    assert aws.client_secret.cache_info().currsize == 0
 
 
 def test_a_function_that_never_reads_the_secret_creates_only_the_cognito_client(
@@ -56,8 +56,8 @@ def test_a_function_that_never_reads_the_secret_creates_only_the_cognito_client(
 
     service.prepare(reads_secret=False)
 
-    assert cognito.cognito_client.cache_info().currsize == 1
-    assert cognito._client.cache_info().currsize == 0
+    assert aws.cognito_client.cache_info().currsize == 1
+    assert aws._client.cache_info().currsize == 0
     assert sent == []
 
 
@@ -67,8 +67,8 @@ def test_off_lambda_clients_stay_lazy(sent: list[Any], monkeypatch: pytest.Monke
 
     service.prepare()
 
-    assert cognito.cognito_client.cache_info().currsize == 0
-    assert cognito._client.cache_info().currsize == 0
+    assert aws.cognito_client.cache_info().currsize == 0
+    assert aws._client.cache_info().currsize == 0
 
 
 def test_a_client_that_cannot_be_created_does_not_fail_the_init(
@@ -80,6 +80,6 @@ def test_a_client_that_cannot_be_created_does_not_fail_the_init(
 
     service.prepare()
 
-    assert cognito.cognito_client.cache_info().currsize == 0
+    assert aws.cognito_client.cache_info().currsize == 0
     assert "Could not create the AWS clients during init" in caplog.text
     assert sent == []

@@ -33,10 +33,10 @@ MODELS = list(VALID)
 
 
 def field_errors(model: type[Request], data: dict[str, Any]) -> dict[str, str]:
-    """{field: kind} of the problem found (msgspec reports the first one only)."""
+    """{field: kind} of every problem found."""
     with pytest.raises(Invalid) as raised:
         parse(model, data)
-    return {raised.value.field: raised.value.kind}
+    return {problem.field: problem.kind for problem in raised.value.problems}
 
 
 def fields(parsed: Request) -> dict[str, Any]:
@@ -175,9 +175,48 @@ def test_whitespace_is_pythons_the_ascii_separators_included() -> None:
     # White_Space) did not, and kept them. No email, code, token or Cognito username holds one.
     assert parse(ConfirmRequest, {"email": EMAIL, "code": "\x1c123456\x1f"}).code == "123456"
     assert field_errors(ConfirmRequest, {"email": EMAIL, "code": "123\x1e456"}) == {"code": "pattern"}
-    # U+00A0 and U+3000 are whitespace to both; U+200B and U+FEFF to neither.
+    # U+00A0 and U+3000 are whitespace; U+200B and U+FEFF are not (they are invisible format characters: below).
     assert parse(SignUpRequest, {**VALID[SignUpRequest], "name": "\xa0Jane\u3000"}).name == "Jane"
-    assert parse(SignUpRequest, {**VALID[SignUpRequest], "name": "\u200bJane\ufeff"}).name == "\u200bJane\ufeff"
+
+
+CONTROL_AND_FORMAT = {
+    "NUL": "\x00",
+    "escape": "\x1b",
+    "line feed inside": "\n",
+    "DEL": "\x7f",
+    "C1 control": "\x85",
+    "zero-width space": "\u200b",
+    "right-to-left override": "\u202e",
+    "byte order mark": "\ufeff",
+    "soft hyphen": "\xad",
+    "tag character": "\U000e0041",
+}
+
+
+@pytest.mark.parametrize("char", CONTROL_AND_FORMAT.values(), ids=CONTROL_AND_FORMAT.keys())
+@pytest.mark.parametrize(
+    ("model", "field"), [(SignUpRequest, "email"), (SignUpRequest, "name"), (EmailRequest, "email")]
+)
+def test_control_and_format_characters_are_refused_in_emails_and_names(
+    model: type[Request], field: str, char: str
+) -> None:
+    value = VALID[model][field]
+    middle = len(value) // 2
+
+    assert field_errors(model, {**VALID[model], field: value[:middle] + char + value[middle:]}) == {field: "text"}
+    if not char.isspace():  # whitespace at the ends is trimmed, as always
+        assert field_errors(model, {**VALID[model], field: char + value}) == {field: "text"}
+
+
+def test_passwords_are_not_judged_as_text() -> None:
+    # A password is what the user typed: the pool's policy judges it, and it is never shown to anyone.
+    assert parse(SignInRequest, {"email": EMAIL, "password": "Pass\u200bw0rd"}).password == "Pass\u200bw0rd"
+
+
+def test_every_problem_is_named_in_field_order() -> None:
+    problems = field_errors(SignUpRequest, {"email": "not-an-email", "name": 7})
+
+    assert list(problems.items()) == [("email", "pattern"), ("name", "type"), ("password", "missing")]
 
 
 @pytest.mark.parametrize(("model", "field"), REQUIRED, ids=lambda v: getattr(v, "__name__", v))

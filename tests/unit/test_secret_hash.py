@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
+from cognito_auth import aws as layer_aws
 from cognito_auth import cognito, errors
 from tests.support.handlers import reset_caches
 
@@ -70,67 +71,46 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch
     reset_caches()
 
 
-def test_with_secret_hash_adds_nothing_when_the_client_has_no_secret(settings_env: pytest.MonkeyPatch) -> None:
-    auth = {"ClientId": CLIENT_ID, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "a@b.co"}}
-    other = {"ClientId": CLIENT_ID, "Username": "a@b.co"}
-
-    assert cognito.with_secret_hash(auth, "a@b.co") == {
-        "ClientId": CLIENT_ID,
-        "AuthFlow": "USER_PASSWORD_AUTH",
-        "AuthParameters": {"USERNAME": "a@b.co"},
-    }
-    assert cognito.with_secret_hash(other, "a@b.co") == {"ClientId": CLIENT_ID, "Username": "a@b.co"}
+def test_nothing_is_added_when_the_client_has_no_secret(settings_env: pytest.MonkeyPatch) -> None:
+    assert cognito.secret_hash_arg("a@b.co") == {}
+    assert cognito.auth_parameters("a@b.co", PASSWORD="pw") == {"USERNAME": "a@b.co", "PASSWORD": "pw"}
 
 
-def test_with_secret_hash_puts_secret_hash_in_auth_parameters_for_initiate_auth(
-    settings_env: pytest.MonkeyPatch,
-) -> None:
+def test_auth_parameters_carry_secret_hash_over_the_username(settings_env: pytest.MonkeyPatch) -> None:
     settings_env.setenv("USER_POOL_CLIENT_SECRET", SECRET)
     reset_caches()
-    params = {"ClientId": CLIENT_ID, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "a@b.co"}}
 
-    result = cognito.with_secret_hash(params, "a@b.co")
-
-    assert result["AuthParameters"] == {
+    assert cognito.auth_parameters("a@b.co", PASSWORD="pw") == {
         "USERNAME": "a@b.co",
+        "PASSWORD": "pw",
         "SECRET_HASH": reference_hash("a@b.co", CLIENT_ID, SECRET),
     }
-    assert "SecretHash" not in result
 
 
-def test_with_secret_hash_adds_secrethash_to_other_calls(settings_env: pytest.MonkeyPatch) -> None:
+def test_other_calls_get_secrethash(settings_env: pytest.MonkeyPatch) -> None:
     settings_env.setenv("USER_POOL_CLIENT_SECRET", SECRET)
     reset_caches()
 
-    result = cognito.with_secret_hash({"ClientId": CLIENT_ID, "Username": "a@b.co"}, "a@b.co")
-
-    assert result == {
-        "ClientId": CLIENT_ID,
-        "Username": "a@b.co",
-        "SecretHash": reference_hash("a@b.co", CLIENT_ID, SECRET),
-    }
+    assert cognito.secret_hash_arg("a@b.co") == {"SecretHash": reference_hash("a@b.co", CLIENT_ID, SECRET)}
 
 
-def test_with_secret_hash_hashes_the_username_it_is_given_not_the_one_in_the_request(
-    settings_env: pytest.MonkeyPatch,
-) -> None:
-    # Refresh: the request carries no USERNAME, and the hash is over the user's Cognito username (the sub).
+def test_the_hash_is_over_the_name_it_is_given(settings_env: pytest.MonkeyPatch) -> None:
+    # Refresh and challenge answers: the hash is over the user's Cognito username (the sub), not the email.
     settings_env.setenv("USER_POOL_CLIENT_SECRET", SECRET)
     reset_caches()
     sub = "0f5c5a4e-1c2b-4a8e-9a43-5c2f1b7e9d10"
 
-    result = cognito.with_secret_hash({"AuthParameters": {"REFRESH_TOKEN": "rt"}}, sub)
-
-    assert result["AuthParameters"]["SECRET_HASH"] == reference_hash(sub, CLIENT_ID, SECRET)
+    assert cognito.user_secret_hash(sub) == reference_hash(sub, CLIENT_ID, SECRET)
+    assert cognito.user_secret_hash(sub) != cognito.user_secret_hash("a@b.co")
 
 
 def test_client_secret_comes_from_the_environment(settings_env: pytest.MonkeyPatch) -> None:
-    assert cognito.client_secret() is None
+    assert layer_aws.client_secret() is None
 
     settings_env.setenv("USER_POOL_CLIENT_SECRET", SECRET)
     reset_caches()
 
-    assert cognito.client_secret() == SECRET
+    assert layer_aws.client_secret() == SECRET
 
 
 @pytest.fixture
@@ -147,13 +127,13 @@ def test_client_secret_is_read_from_secrets_manager_once_per_container(
 ) -> None:
     client, arn = secrets_manager
 
-    assert cognito.client_secret() == SECRET
+    assert layer_aws.client_secret() == SECRET
     client.put_secret_value(SecretId=arn, SecretString="rotated")
 
     # The same container keeps the value it read; a new container reads the current one.
-    assert cognito.client_secret() == SECRET
+    assert layer_aws.client_secret() == SECRET
     reset_caches()
-    assert cognito.client_secret() == "rotated"
+    assert layer_aws.client_secret() == "rotated"
 
 
 def test_the_environment_wins_over_secrets_manager(
@@ -162,7 +142,7 @@ def test_the_environment_wins_over_secrets_manager(
     settings_env.setenv("USER_POOL_CLIENT_SECRET", "from-env")
     reset_caches()
 
-    assert cognito.client_secret() == "from-env"
+    assert layer_aws.client_secret() == "from-env"
 
 
 def test_secrets_manager_failure_is_a_503_and_is_retried_on_the_next_call(
@@ -172,7 +152,7 @@ def test_secrets_manager_failure_is_a_503_and_is_retried_on_the_next_call(
     client.delete_secret(SecretId=arn, RecoveryWindowInDays=7)
 
     with pytest.raises(errors.ServiceUnavailable) as raised:
-        cognito.client_secret()
+        layer_aws.client_secret()
 
     assert raised.value.status == 503
     assert raised.value.body()["code"] == "ServiceUnavailable"
@@ -181,4 +161,4 @@ def test_secrets_manager_failure_is_a_503_and_is_retried_on_the_next_call(
 
     # The failure is not kept for the container's lifetime: once the secret can be read again, it is.
     client.restore_secret(SecretId=arn)
-    assert cognito.client_secret() == SECRET
+    assert layer_aws.client_secret() == SECRET

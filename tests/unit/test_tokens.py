@@ -281,7 +281,7 @@ def test_the_jwks_is_fetched_once_and_each_key_built_once(
         built.append(args)
         return real_construct(*args, **kwargs)
 
-    monkeypatch.setattr(tokens.jwk, "construct", counting_construct)
+    monkeypatch.setattr(jwk, "construct", counting_construct)
 
     for token in signed:
         assert verifier.verify(token)["sub"] == SUB

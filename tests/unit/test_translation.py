@@ -21,7 +21,7 @@ from botocore.exceptions import (
 )
 from botocore.stub import Stubber
 
-from cognito_auth import cognito, errors, service
+from cognito_auth import aws, cognito, errors, service
 from tests.support.handlers import reset_caches
 
 # What AWS might put in a message: internals a client must never see.
@@ -140,9 +140,16 @@ def test_the_expected_answers_cover_every_error_the_endpoints_can_meet() -> None
     assert set(cognito.COGNITO_ERRORS) <= set(DEFAULT), sorted(set(cognito.COGNITO_ERRORS) - set(DEFAULT))
 
 
+def translate(exc: Exception, overrides: cognito.Overrides | None = None) -> errors.ApiError:
+    """The layer's translation, which must give an error of the contract (never Hidden without an override)."""
+    error = cognito.translate(exc, overrides)
+    assert isinstance(error, errors.ApiError)
+    return error
+
+
 @pytest.mark.parametrize(("code", "expected"), sorted(DEFAULT.items()))
 def test_translate_gives_each_cognito_error_its_documented_answer(code: str, expected: tuple[int, str]) -> None:
-    error = cognito.translate(client_error(code))
+    error = translate(client_error(code))
 
     assert_contract(error, expected, leaked=(code,) if code != expected[1] else ())
     if expected[0] in (429, 503):
@@ -150,14 +157,14 @@ def test_translate_gives_each_cognito_error_its_documented_answer(code: str, exp
 
 
 def test_an_unknown_cognito_error_is_a_500_without_internals() -> None:
-    error = cognito.translate(client_error("SomethingNewException"))
+    error = translate(client_error("SomethingNewException"))
 
     assert_contract(error, OUR_FAULT, leaked=("SomethingNewException",))
     assert error.message == errors.InternalError.message
 
 
 def test_an_override_wins_over_the_default() -> None:
-    error = cognito.translate(client_error("NotAuthorizedException"), {"NotAuthorizedException": errors.InvalidToken})
+    error = translate(client_error("NotAuthorizedException"), {"NotAuthorizedException": errors.InvalidToken})
 
     assert_contract(error, (401, "InvalidToken"))
 
@@ -172,7 +179,7 @@ def test_an_override_wins_over_the_default() -> None:
     ids=lambda exc: type(exc).__name__,
 )
 def test_cognito_unreachable_is_a_503(exc: Exception) -> None:
-    error = cognito.translate(exc)
+    error = translate(exc)
 
     assert_contract(error, UNAVAILABLE, leaked=("amazonaws.com",))
     assert int(error.headers["Retry-After"]) > 0
@@ -182,7 +189,7 @@ def test_cognito_unreachable_is_a_503(exc: Exception) -> None:
     "exc", [NoCredentialsError(), KeyError("AuthenticationResult")], ids=lambda e: type(e).__name__
 )
 def test_any_other_failure_is_a_500_without_internals(exc: Exception) -> None:
-    assert_contract(cognito.translate(exc), OUR_FAULT, leaked=("AuthenticationResult", "credentials"))
+    assert_contract(translate(exc), OUR_FAULT, leaked=("AuthenticationResult", "credentials"))
 
 
 PASSWORD = "Hunter2-Is-My-Password"
@@ -195,11 +202,11 @@ PASSWORD = "Hunter2-Is-My-Password"
         ("Password did not conform with policy: Password must have uppercase characters", "uppercase letter"),
         ("Password did not conform with policy: Password must have lowercase characters", "lowercase letter"),
         ("Password did not conform with policy: Password must have numeric characters", "contain a number"),
-        ("Password did not conform with policy: Password must have symbol characters", "contain a symbol"),
+        ("Password did not conform with policy: Password must have symbol characters", "contain a special character"),
     ],
 )
 def test_invalid_password_names_the_rule_that_was_broken(message: str, rule: str) -> None:
-    error = cognito.translate(client_error("InvalidPasswordException", f"{message} ({PASSWORD})"))
+    error = translate(client_error("InvalidPasswordException", f"{message} ({PASSWORD})"))
 
     assert_contract(error, (400, "InvalidPassword"), leaked=(PASSWORD, "conform"))
     assert rule in error.message
@@ -208,21 +215,21 @@ def test_invalid_password_names_the_rule_that_was_broken(message: str, rule: str
 def test_invalid_password_names_every_rule_that_was_broken() -> None:
     message = "Password did not conform with policy: Password must have uppercase characters, numeric characters"
 
-    error = cognito.translate(client_error("InvalidPasswordException", message))
+    error = translate(client_error("InvalidPasswordException", message))
 
     assert "uppercase letter" in error.message
     assert "contain a number" in error.message
 
 
 def test_invalid_password_with_an_unrecognised_message_gets_the_generic_policy_message() -> None:
-    error = cognito.translate(client_error("InvalidPasswordException", f"Password {PASSWORD} is bad"))
+    error = translate(client_error("InvalidPasswordException", f"Password {PASSWORD} is bad"))
 
     assert_contract(error, (400, "InvalidPassword"), leaked=(PASSWORD,))
     assert error.message == errors.InvalidPassword.message
 
 
 def test_a_reused_password_is_refused_by_naming_the_history_rule() -> None:
-    error = cognito.translate(
+    error = translate(
         client_error("PasswordHistoryPolicyViolationException", "The password was used before", "ConfirmForgotPassword")
     )
 
@@ -238,7 +245,7 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
     monkeypatch.delenv("USER_POOL_CLIENT_SECRET", raising=False)
     monkeypatch.delenv("USER_POOL_CLIENT_SECRET_ARN", raising=False)
     reset_caches()
-    with Stubber(cognito.cognito_client()) as stubber:
+    with Stubber(aws.cognito_client()) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
     reset_caches()

@@ -6,6 +6,8 @@ reaches a client.
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class ApiError(Exception):
     status: int = 500
@@ -16,9 +18,17 @@ class ApiError(Exception):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.headers = headers or {}
+        # What an upstream answered (e.g. {"cognito_error": ..., "operation": ...}): logged, never sent.
+        self.upstream: dict[str, str] = {}
+        # A refusal an operator must hear about although it is not our fault (Cognito throttling this API).
+        self.alert = False
 
     def body(self) -> dict[str, str]:
         return {"error": self.message, "code": self.code}
+
+    def caused_by(self, upstream: dict[str, str], *, alert: bool = False) -> Self:
+        self.upstream, self.alert = upstream, alert
+        return self
 
 
 class InvalidJson(ApiError):

@@ -34,6 +34,15 @@ class Settings:
     password_policy: PasswordPolicy = PasswordPolicy()
     # Lambda's runtime sets AWS_LAMBDA_FUNCTION_NAME; tests and the local API do not.
     on_lambda: bool = False
+    # What the pool's plan and email setup allow (template.yaml decides; features that are off answer 403
+    # FeatureDisabled rather than failing at Cognito).
+    refresh_token_rotation: bool = False
+    email_mfa: bool = False
+    email_sign_in: bool = False
+    # How recent a sign-in the dangerous changes need (change-email, DELETE /auth/me, turning an MFA factor off).
+    recent_sign_in_seconds: int = 15 * 60
+    # How long a challenge session lives: Cognito's default AuthSessionValidity, 3 minutes.
+    challenge_session_seconds: int = 3 * 60
 
     @property
     def issuer(self) -> str:
@@ -74,6 +83,11 @@ def settings_from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         max_body_bytes=int(env.get("MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
         password_policy=policy,
         on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+        refresh_token_rotation=_flag(env.get("REFRESH_TOKEN_ROTATION"), False),
+        email_mfa=_flag(env.get("EMAIL_MFA"), False),
+        email_sign_in=_flag(env.get("EMAIL_SIGN_IN"), False),
+        recent_sign_in_seconds=60 * int(env.get("RECENT_SIGN_IN_MINUTES") or 15),
+        challenge_session_seconds=60 * int(env.get("CHALLENGE_SESSION_MINUTES") or 3),
     )
 
 
