@@ -2,6 +2,7 @@
 #   .venv       Python 3.13: the layer's dependencies, moto, pytest, linters (requirements-dev.txt)
 #   .venv-sam   aws-sam-cli, which pins its own boto3 and click (requirements-sam.txt)
 #   .venv-checkov  checkov, which pins its own boto3, pydantic and others (requirements-checkov.txt)
+#   .venv-openapi-client  openapi-python-client, which pins its own pydantic and ruff (requirements-openapi-client.txt)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -12,6 +13,7 @@ PY313 = $(shell scripts/find-python313)
 VENV := .venv
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+CLIENTGEN_VENV := .venv-openapi-client
 PY := $(VENV)/bin/python
 # `sam build` looks for python3.13 on PATH: put the interpreter we found first.
 SAM := PATH="$(dir $(PY313)):$$PATH" $(SAM_VENV)/bin/sam
@@ -40,7 +42,10 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(call make-venv,$(CHECKOV_VENV),requirements-checkov.txt,$(CHECKOV_VENV)/bin/checkov --version)
 
-venv: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtual environments (done by every target that needs them)
+$(CLIENTGEN_VENV)/.installed: requirements-openapi-client.txt
+	$(call make-venv,$(CLIENTGEN_VENV),requirements-openapi-client.txt,$(CLIENTGEN_VENV)/bin/openapi-python-client --version)
+
+venv: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(CLIENTGEN_VENV)/.installed ## Create the virtual environments (done by every target that needs them)
 
 PORT ?= 3000
 ARGS ?=
@@ -61,6 +66,7 @@ lint: $(VENV)/.installed ## ruff, ruff format --check, mypy
 
 test: venv lint browser ## Run every test: lint, types, unit, integration, template checks and sam build
 	SAM_BIN="$(abspath $(SAM_VENV))/bin/sam" CHECKOV_BIN="$(abspath $(CHECKOV_VENV))/bin/checkov" \
+	  OPENAPI_PYTHON_CLIENT_BIN="$(abspath $(CLIENTGEN_VENV))/bin/openapi-python-client" \
 	  PYTHON313="$(PY313)" $(VENV)/bin/pytest
 
 build: $(SAM_VENV)/.installed ## sam build (no container) for arm64
@@ -100,8 +106,9 @@ audit: venv ## pip-audit every virtual environment's packages against PyPI's vul
 	$(VENV)/bin/pip-audit --strict --progress-spinner off
 	$(VENV)/bin/pip-audit --strict --progress-spinner off --path $(wildcard $(SAM_VENV)/lib/python3*/site-packages)
 	$(VENV)/bin/pip-audit --strict --progress-spinner off --path $(wildcard $(CHECKOV_VENV)/lib/python3*/site-packages)
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --path $(wildcard $(CLIENTGEN_VENV)/lib/python3*/site-packages)
 
 clean: ## Remove build output and virtual environments
-	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(CLIENTGEN_VENV) .pytest_cache .ruff_cache .mypy_cache
 
 .PHONY: help venv dev browser lint test build validate deploy delete e2e bench events fuzz audit clean

@@ -17,13 +17,15 @@ from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from local_api.template import load_template
+from local_api.template import api, load_template
 from tests.support.handlers import ROOT
 from tests.support.reply import Reply
 
 SPEC_PATH = ROOT / "openapi.yaml"
 SPEC_URI = "urn:openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+ERROR_SCHEMA = "#/components/schemas/Error"
+GATEWAY_SCHEMA = "#/components/schemas/GatewayMessage"
 
 
 def escape(segment: str) -> str:
@@ -59,6 +61,24 @@ def route_of(function: str) -> tuple[str, str]:
     return route
 
 
+@cache
+def _authorized_routes() -> frozenset[tuple[str, str]]:
+    return frozenset((r.method, r.path) for r in api(load_template()).routes if r.authorizer is not None)
+
+
+def gateway_statuses(route: tuple[str, str], operation: dict[str, Any]) -> set[str]:
+    """The statuses at which API Gateway itself may answer this operation with `{"message": ...}` (template.yaml's
+    GatewayResponses): a route the deployed stage does not have (403 Missing Authentication Token), stage throttling
+    (429), an API or authorizer configuration error (500), a function that failed (502) or did not answer in time
+    (504); a body over API Gateway's 10 MB (413) where a body is sent; the authorizer's 401 where one runs."""
+    statuses = {"403", "429", "500", "502", "504"}
+    if "requestBody" in operation:
+        statuses.add("413")
+    if route in _authorized_routes():
+        statuses.add("401")
+    return statuses
+
+
 class Contract:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
@@ -90,20 +110,16 @@ class Contract:
         operation: dict[str, Any] = self.spec["paths"][path][method.lower()]
         return operation
 
+    def gateway_statuses(self, method: str, path: str) -> set[str]:
+        return gateway_statuses((method, path), self.operation(method, path))
+
     def response_refs(self) -> list[tuple[str, str]]:
-        """(status, location) of every response object: each operation's, and each in components that no operation
-        uses (such a response states its status as `x-status`)."""
-        found = [
+        """(status, location) of every response object of every operation."""
+        return [
             (status, pointer("paths", path, method.lower(), "responses", status))
             for method, path in sorted(self.routes())
             for status in self.operation(method, path)["responses"]
         ]
-        used = {self.deref(ref)[0] for _, ref in found}
-        for name, response in self.spec.get("components", {}).get("responses", {}).items():
-            ref = pointer("components", "responses", name)
-            if ref not in used:
-                found.append((str(response.get("x-status", "")), ref))
-        return found
 
     def schema_errors(self, instance: Any, schema_ref: str, *, writing: bool = False) -> list[str]:
         """Every way `instance` breaks the schema at `schema_ref` (reading a response, or writing a request)."""
@@ -115,38 +131,39 @@ class Contract:
             return []
         return [f"{best.json_path}: {best.message}"] + [f"{e.json_path}: {e.message}" for e in errors if e is not best]
 
-    def error_codes(self, response_ref: str) -> set[str]:
-        """The error codes a documented response admits (empty when it is not an error response)."""
+    def response_schemas(self, response_ref: str) -> set[str]:
+        """The component schemas a documented JSON response is made of: `{"$ref": X}` gives {X}, and a reference
+        to (or an inline) `oneOf`/`anyOf`/`allOf` of references gives theirs: {Error, GatewayMessage} for
+        ErrorOrGatewayMessage."""
         _, response = self.deref(response_ref)
-        all_codes: list[str] = self.spec["components"]["schemas"]["ErrorCode"]["enum"]
         schema = response.get("content", {}).get("application/json", {}).get("schema")
-        if schema is None:
-            return set()
-        return {code for code in all_codes if self._admits_code(schema, code)}
+        return set() if schema is None else self._parts(schema)
 
-    def _admits_code(self, schema: dict[str, Any], code: str) -> bool:
-        options = schema.get("oneOf") or schema.get("anyOf") or [schema]
-        for option in options:
-            parts = option.get("allOf", [option])
-            resolved = [self.deref(p["$ref"])[1] if "$ref" in p else p for p in parts]
-            if not any(p is self.spec["components"]["schemas"]["Error"] for p in resolved):
-                continue
-            enums = [
-                p["properties"]["code"]["enum"] for p in resolved if "enum" in p.get("properties", {}).get("code", {})
-            ]
-            if all(code in enum for enum in enums):
-                return True
-        return False
+    def _parts(self, schema: dict[str, Any]) -> set[str]:
+        if "$ref" in schema:
+            target = self.at(schema["$ref"])
+            return self._parts(target) if _combined(target) else {schema["$ref"]}
+        return {ref for part in _combined(schema) for ref in self._parts(part)} if _combined(schema) else set()
+
+    def error_codes(self, response_ref: str) -> set[str]:
+        """The error codes a function may answer with this response: its `x-error-codes` (the description names
+        them for people; JSON Schema cannot, since `Error.code` is an open string)."""
+        _, response = self.deref(response_ref)
+        return set(response.get("x-error-codes", []))
 
     # -- checking a reply
 
     def problems(self, method: str, path: str, reply: Reply) -> list[str]:
-        """Every way a handler's reply departs from what openapi.yaml documents for this operation and status."""
+        """Every way a function's reply departs from what openapi.yaml documents for this operation and status.
+
+        Beyond the schemas: an error must be the function's own `Error` (API Gateway's `{"message"}` is documented
+        next to it, but a function never answers with it), with a code listed for that status."""
         responses = self.operation(method, path)["responses"]
         status = str(reply.status)
         if status not in responses:
             return [f"{method} {path} answered {status}, which openapi.yaml does not list ({sorted(responses)})"]
-        where, response = self.deref(pointer("paths", path, method.lower(), "responses", status))
+        response_ref = pointer("paths", path, method.lower(), "responses", status)
+        where, response = self.deref(response_ref)
         headers = _headers(reply)
         found: list[str] = []
         content_type = headers.get("content-type", "").split(";")[0].strip()
@@ -155,6 +172,8 @@ class Contract:
         else:
             schema_ref = f"{where}/content/{escape(content_type)}/schema"
             found += [f"body {e}" for e in self.schema_errors(reply.body, schema_ref)]
+        if reply.status >= 400:
+            found += self.error_problems(response_ref, reply.body)
         for name, header in response.get("headers", {}).items():
             header_ref = f"{where}/headers/{escape(name)}"
             header_ref, header = self.deref(header_ref)
@@ -165,6 +184,20 @@ class Contract:
                 continue
             found += [f"header {name} {e}" for e in self.schema_errors(_typed(value), f"{header_ref}/schema")]
         return found
+
+    def error_problems(self, response_ref: str, body: Any) -> list[str]:
+        """How a function's error body departs from the shared `Error` and the codes listed for its status."""
+        found = [f"body is not an Error: {e}" for e in self.schema_errors(body, ERROR_SCHEMA)]
+        code = body.get("code") if isinstance(body, dict) else None
+        listed = self.error_codes(response_ref)
+        if isinstance(code, str) and code not in listed:
+            found.append(f"body code {code!r} is not listed for this status (x-error-codes: {sorted(listed)})")
+        return found
+
+
+def _combined(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = schema.get("oneOf") or schema.get("anyOf") or schema.get("allOf") or []
+    return parts
 
 
 def _headers(reply: Reply) -> dict[str, str]:

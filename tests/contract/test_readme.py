@@ -106,6 +106,23 @@ def test_the_error_table_is_the_error_contract() -> None:
     assert codes == list(errors.ERROR_CODES.items())
 
 
+def test_the_gateway_table_is_where_openapi_yaml_documents_api_gateways_answers() -> None:
+    spec = contract()
+    text = section("Errors").split("**API Gateway's own answers.**")[1].split("**No user enumeration.**")[0]
+    with_body = {route for route in spec.routes() if "requestBody" in spec.operation(*route)}
+    scopes = {"every route": spec.routes(), "every route with a body": with_body}
+    listed = {
+        row[0]: scopes.get(row[3]) or {tuple(r.split(" ", 1)) for r in re.findall(r"`([A-Z]+ /[^`]+)`", row[3])}
+        for row in table_rows(text)[1:]
+    }
+    documented: dict[str, set[tuple[str, str]]] = {}
+    for route in spec.routes():
+        for status in spec.gateway_statuses(*route):
+            documented.setdefault(status, set()).add(route)
+
+    assert listed == documented
+
+
 def test_the_no_enumeration_table_names_documented_endpoints() -> None:
     text = section("Errors").split("**No user enumeration.**")[1]
     named = {tuple(row[0].strip("`").split(" ", 1)) for row in table_rows(text)[1:]}

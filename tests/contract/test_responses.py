@@ -247,6 +247,16 @@ def test_cognito_refusals_conform(offline: Stubber, function: str, cognito_error
     assert (reply.status, reply.body["code"]) == (status, code)
 
 
+def test_signup_refused_by_the_deployment_is_an_internal_error_not_a_401(offline: Stubber) -> None:
+    """Cognito refuses SignUp (NotAuthorizedException) only when self sign-up is off or the app secret is wrong: a
+    fault of the deployment. openapi.yaml once documented a 401 for it that the function never gave."""
+    offline.add_client_error("sign_up", "NotAuthorizedException", "raw AWS message")
+    reply = answer("signup", VALID["signup"][0])
+
+    assert (reply.status, reply.body["code"]) == (500, "InternalError")
+    assert "401" not in contract().operation("POST", "/auth/signup")["responses"]
+
+
 def _declared_errors() -> list[tuple[str, str]]:
     """(function, error) for every error that botocore's model of Cognito declares for the function's operation."""
     model = botocore.session.get_session().get_service_model("cognito-idp")
@@ -332,7 +342,13 @@ TOKENS = {"access_token": "a", "id_token": "i", "refresh_token": "r", "expires_i
             "header",
         ),
         (("GET", "/getData"), Reply(200, "ok", Headers({"Content-Type": "text/plain"})), "content type"),
-        (("POST", "/auth/forgot-password"), _reply(200, {"message": "Email sent"}), "body"),
+        (("POST", "/auth/signin"), _reply(401, {"error": "x", "code": "FeatureDisabled"}), "is not listed"),
+        (
+            ("POST", "/auth/signin"),
+            _reply(429, {"message": "Too Many Requests"}, {"Retry-After": "1"}),
+            "body is not an Error",
+        ),
+        (("POST", "/auth/forgot-password"), _reply(200, {"message": "Email sent", "sent": True}), "body"),
     ],
     ids=[
         "missing-field",
@@ -344,10 +360,21 @@ TOKENS = {"access_token": "a", "id_token": "i", "refresh_token": "r", "expires_i
         "missing-retry-after",
         "bad-retry-after",
         "wrong-content-type",
-        "changed-fixed-message",
+        "code-not-in-the-contract",
+        "gateway-shape-from-a-function",
+        "extra-message-field",
     ],
 )
 def test_the_check_catches_drift(route: tuple[str, str], reply: Reply, problem: str) -> None:
     problems = contract().problems(*route, reply)
 
     assert any(problem in p for p in problems), problems
+
+
+def test_the_check_lets_messages_change() -> None:
+    """Messages are for people: a reworded success message or error message is still on contract."""
+    reworded = _reply(200, {"message": "If the email is registered, a code is on its way."})
+    error = _reply(400, {"error": "Reworded.", "code": "InvalidCode"})
+
+    assert contract().problems("POST", "/auth/forgot-password", reworded) == []
+    assert contract().problems("POST", "/auth/reset-password", error) == []
