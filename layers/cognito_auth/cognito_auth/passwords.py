@@ -39,9 +39,18 @@ def broken_rules(password: str, policy: PasswordPolicy) -> list[str]:
         broken.append("contain a special character")
     if password[:1] in WHITESPACE or password[-1:] in WHITESPACE:
         broken.append("not begin or end with a space")
-    if chars & LINE_BREAKS and any(c in LINE_BREAKS for c in password[1:-1]):
+    if chars & LINE_BREAKS and _line_break_between_spaces(password):
         broken.append("not contain a line break")
     return broken
+
+
+def _line_break_between_spaces(password: str) -> bool:
+    r"""Whether `^[\S]+.*[\S]+$` fails on a line break: the runs of non-whitespace at either end may hold any other
+    character (U+2028 included), so what `.*` must cover is the stretch from the first whitespace to the last."""
+    spaces = [i for i, c in enumerate(password) if c in WHITESPACE]
+    if not spaces:
+        return False
+    return any(c in LINE_BREAKS for c in password[spaces[0] : spaces[-1] + 1])
 
 
 def check_password(password: str, policy: PasswordPolicy) -> None:
