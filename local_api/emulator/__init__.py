@@ -1,0 +1,49 @@
+"""Make moto's Cognito behave as Amazon Cognito documents where the API depends on it.
+
+`install()` patches moto's cognito-idp backend once per process, for moto's server and for `mock_aws` alike. One
+module per concern, each wrapping only the moto methods it changes (`patching.wrap`):
+
+- `codes`: real verification codes in an outbox (sign-up, resend, forgot-password), checked once, expiring.
+- `tokens`: tokens as Cognito issues and checks them.
+
+A new feature is a new module with its own `install()`, added to `_MODULES` below.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from local_api.emulator import codes, tokens
+from local_api.emulator.codes import (
+    CODE_LIFETIME_SECONDS,
+    CONFIRM_SIGN_UP,
+    RESET_PASSWORD,
+    Message,
+    Outbox,
+    deliver_codes,
+)
+
+__all__ = [
+    "CODE_LIFETIME_SECONDS",
+    "CONFIRM_SIGN_UP",
+    "RESET_PASSWORD",
+    "Message",
+    "Outbox",
+    "deliver_codes",
+    "install",
+]
+
+# In the order they wrap moto: a later module's wrapper runs first.
+_MODULES = (codes, tokens)
+_installed = False
+_lock = threading.Lock()
+
+
+def install() -> None:
+    """Patch moto's Cognito backend (idempotent)."""
+    global _installed
+    with _lock:
+        if not _installed:
+            for module in _MODULES:
+                module.install()
+            _installed = True
