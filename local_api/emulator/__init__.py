@@ -4,6 +4,7 @@
 module per concern, each wrapping only the moto methods it changes (`patching.wrap`):
 
 - `codes`: real verification codes in an outbox (sign-up, resend, forgot-password), checked once, expiring.
+- `passwords`: Cognito's password rules and the pool's PasswordPolicy, wherever a password is set.
 - `tokens`: tokens as Cognito issues and checks them.
 
 A new feature is a new module with its own `install()`, added to `_MODULES` below.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import threading
 
-from local_api.emulator import codes, tokens
+from local_api.emulator import codes, passwords, tokens
 from local_api.emulator.codes import (
     CODE_LIFETIME_SECONDS,
     CONFIRM_SIGN_UP,
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 # In the order they wrap moto: a later module's wrapper runs first.
-_MODULES = (codes, tokens)
+_MODULES = (codes, passwords, tokens)
 _installed = False
 _lock = threading.Lock()
 

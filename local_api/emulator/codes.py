@@ -164,7 +164,6 @@ def _confirm_forgot_password(
     if pool is None or pool.id not in _outboxes:
         return inner(self, client_id, username, password, confirmation_code)  # type: ignore[no-any-return]
     user = users.require(pool, username)
-    self._validate_password(pool.id, password)
     check(pool.id, user, RESET_PASSWORD, str(confirmation_code))
     inner(self, client_id, username, password, "checked")
     if user.status == UserStatus.RESET_REQUIRED:
