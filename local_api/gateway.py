@@ -256,9 +256,7 @@ class LocalApi:
     def local_route(self, request: Request) -> Response | None:
         path, method = request.path, request.method.upper()
         if path == "/_local/outbox" and self.outbox is not None and method == "GET":
-            wanted = request.args.get("to")
-            messages = [m.as_dict() for m in self.outbox.messages() if wanted is None or m.to == wanted]
-            return _json(200, messages)
+            return _json(200, [m.as_dict() for m in self.outbox.messages(to=request.args.get("to"))])
         if self.docs_assets is None or not (path == "/docs" or path.startswith("/docs/")) or method != "GET":
             return None
         if path in ("/docs", "/docs/"):

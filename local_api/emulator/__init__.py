@@ -3,9 +3,10 @@
 `install()` patches moto's cognito-idp backend once per process, for moto's server and for `mock_aws` alike. One
 module per concern, each wrapping only the moto methods it changes (`patching.wrap`):
 
+- `users`: pools and users found as Cognito finds them (case-insensitive on `CaseSensitive: false` pools).
 - `codes`: real verification codes in an outbox (sign-up, resend, forgot-password), checked once, expiring.
 - `passwords`: Cognito's password rules and the pool's PasswordPolicy, wherever a password is set.
-- `tokens`: tokens as Cognito issues and checks them.
+- `tokens`: tokens bound to the user's Cognito username, as Cognito binds them.
 
 A new feature is a new module with its own `install()`, added to `_MODULES` below.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import threading
 
-from local_api.emulator import codes, passwords, tokens
+from local_api.emulator import codes, passwords, tokens, users
 from local_api.emulator.codes import (
     CODE_LIFETIME_SECONDS,
     CONFIRM_SIGN_UP,
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 # In the order they wrap moto: a later module's wrapper runs first.
-_MODULES = (codes, passwords, tokens)
+_MODULES = (users, codes, passwords, tokens)
 _installed = False
 _lock = threading.Lock()
 

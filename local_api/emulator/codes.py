@@ -48,12 +48,17 @@ class Message:
 
 
 class Outbox:
-    """The messages Cognito would have sent, newest last. `on_send` is told of each one (e.g. to print it)."""
+    """The messages Cognito would have sent, newest last. `on_send` is told of each one (e.g. to print it).
 
-    def __init__(self, on_send: Callable[[Message], None] | None = None) -> None:
+    `messages(to=address)` finds an address as the pool does: in any case on a case-insensitive pool (`deliver_codes`
+    tells the outbox which kind its pool is).
+    """
+
+    def __init__(self, on_send: Callable[[Message], None] | None = None, *, case_sensitive: bool = True) -> None:
         self._messages: list[Message] = []
         self._lock = threading.Lock()
         self._on_send = on_send
+        self.case_sensitive = case_sensitive
 
     def send(self, message: Message) -> None:
         with self._lock:
@@ -61,9 +66,14 @@ class Outbox:
         if self._on_send is not None:
             self._on_send(message)
 
-    def messages(self) -> list[Message]:
+    def messages(self, to: str | None = None) -> list[Message]:
         with self._lock:
-            return list(self._messages)
+            messages = list(self._messages)
+        if to is None:
+            return messages
+        if self.case_sensitive:
+            return [m for m in messages if m.to == to]
+        return [m for m in messages if users.fold(m.to) == users.fold(to)]
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,9 @@ _lock = threading.Lock()
 
 def deliver_codes(user_pool_id: str, outbox: Outbox) -> None:
     """Make this pool issue real codes into `outbox` and refuse wrong ones, as Cognito does."""
+    pool = users.pool_by_id(user_pool_id)
+    if pool is not None:
+        outbox.case_sensitive = users.case_sensitive(pool)
     _outboxes[user_pool_id] = outbox
 
 
