@@ -14,6 +14,7 @@ from jose import jwt
 
 from cognito_auth.cognito import secret_hash
 from local_api import emulator, template
+from tests.support.clock import Clock
 from tests.support.cognito import TEMPLATE, Pool
 
 EMAIL = "jane@example.com"
@@ -119,7 +120,7 @@ def test_pools_without_an_outbox_keep_motos_behaviour(secret_pool: Pool) -> None
     assert secret_pool.user(EMAIL)["UserStatus"] == "CONFIRMED"
 
 
-def _tokens(pool: Pool, username: str, password: str = PASSWORD) -> dict[str, Any]:
+def _tokens(pool: Pool, username: str = EMAIL, password: str = PASSWORD) -> dict[str, Any]:
     params = {"USERNAME": username, "PASSWORD": password}
     if pool.secret:
         params["SECRET_HASH"] = secret_hash(username, pool.client_id, pool.secret)
@@ -187,3 +188,80 @@ def test_a_case_sensitive_pool_keeps_addresses_apart(aws: None) -> None:
     assert pool.user(EMAIL)["Username"] != pool.user("Jane@Example.com")["Username"]
     assert _error(idp.admin_get_user, UserPoolId=pool_id, Username="JANE@EXAMPLE.COM") == "UserNotFoundException"
     assert "AccessToken" in _tokens(pool, EMAIL)
+
+
+@pytest.fixture
+def emulator_clock(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The emulator's clock, moved by the test."""
+    monkeypatch.setattr(emulator.clock, "now", clock)
+    return clock
+
+
+def _lifetimes(tokens: dict[str, Any]) -> tuple[int, int, int]:
+    access = jwt.get_unverified_claims(tokens["AccessToken"])
+    id_token = jwt.get_unverified_claims(tokens["IdToken"])
+    return tokens["ExpiresIn"], access["exp"] - access["iat"], id_token["exp"] - id_token["iat"]
+
+
+def test_tokens_live_as_long_as_the_templates_app_client_says(secret_pool: Pool, emulator_clock: Clock) -> None:
+    client = template.user_pool_client_kwargs(TEMPLATE, secret_pool.pool_id)
+    units = client["TokenValidityUnits"]
+    seconds = {"minutes": 60, "hours": 3600, "days": 86400}
+    access = client["AccessTokenValidity"] * seconds[units["AccessToken"]]
+    id_lifetime = client["IdTokenValidity"] * seconds[units["IdToken"]]
+    refresh = client["RefreshTokenValidity"] * seconds[units["RefreshToken"]]
+    assert (access, refresh) == (15 * 60, 30 * 86400)  # the template's defaults, not moto's hour
+    _sign_up(secret_pool)
+    secret_pool.client.admin_confirm_sign_up(UserPoolId=secret_pool.pool_id, Username=EMAIL)
+
+    tokens = _tokens(secret_pool)
+    assert _lifetimes(tokens) == (access, access, id_lifetime)
+    assert jwt.get_unverified_claims(tokens["AccessToken"])["exp"] == int(emulator_clock.now) + access
+
+    signed_in_at = jwt.get_unverified_claims(tokens["AccessToken"])["auth_time"]
+    emulator_clock.advance(refresh - 1)
+    refreshed = _refresh(secret_pool, tokens)["AuthenticationResult"]
+    assert _lifetimes({**refreshed, "RefreshToken": None}) == (access, access, id_lifetime)
+    assert jwt.get_unverified_claims(refreshed["AccessToken"])["auth_time"] == signed_in_at
+
+    emulator_clock.advance(1)
+    assert _error(_refresh, pool=secret_pool, tokens=tokens) == "NotAuthorizedException"
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, (3600, 3600, 30 * 86400)),  # Cognito's defaults
+        ({"AccessTokenValidity": 2, "IdTokenValidity": 3, "RefreshTokenValidity": 5}, (7200, 10800, 5 * 86400)),
+        (
+            {
+                "AccessTokenValidity": 300,
+                "IdTokenValidity": 10,
+                "RefreshTokenValidity": 60,
+                "TokenValidityUnits": {"AccessToken": "seconds", "IdToken": "minutes", "RefreshToken": "minutes"},
+            },
+            (300, 600, 3600),
+        ),
+    ],
+    ids=["defaults", "default units", "own units"],
+)
+def test_any_app_clients_lifetimes_and_units(
+    secret_pool: Pool, emulator_clock: Clock, settings: dict[str, Any], expected: tuple[int, int, int]
+) -> None:
+    access, id_lifetime, refresh = expected
+    client_id = secret_pool.client.create_user_pool_client(
+        UserPoolId=secret_pool.pool_id,
+        ClientName="other",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        **settings,
+    )["UserPoolClient"]["ClientId"]
+    other = Pool(secret_pool.client, secret_pool.pool_id, client_id, None)
+    _sign_up(other)
+    other.client.admin_confirm_sign_up(UserPoolId=other.pool_id, Username=EMAIL)
+
+    tokens = _tokens(other)
+    assert _lifetimes(tokens) == (access, access, id_lifetime)
+    emulator_clock.advance(refresh - 1)
+    assert "AuthenticationResult" in _refresh(other, tokens)
+    emulator_clock.advance(1)
+    assert _error(_refresh, pool=other, tokens=tokens) == "NotAuthorizedException"
