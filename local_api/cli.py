@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.serving import make_server
 
 from local_api import template
+from local_api.console import printable
 
 if TYPE_CHECKING:
     from local_api.emulator import Outbox
@@ -160,7 +161,7 @@ def start_emulator(document: dict[str, Any], params: dict[str, Any]) -> Cognito:
         pool_id = idp.create_user_pool(**template.user_pool_kwargs(document, params))["UserPool"]["Id"]
         client_args = template.user_pool_client_kwargs(document, pool_id, params)
         client = idp.create_user_pool_client(**client_args)["UserPoolClient"]
-        outbox = emulator.Outbox(on_send=lambda m: say(f"  [outbox] {m.purpose} code for {m.to}: {m.code}"))
+        outbox = emulator.Outbox(on_send=lambda m: say(f"  [outbox] {m.purpose} code for {printable(m.to)}: {m.code}"))
         emulator.deliver_codes(pool_id, outbox)
     except BaseException:
         server.stop()

@@ -33,6 +33,7 @@ from werkzeug.wrappers import Request, Response
 
 from cognito_auth import errors
 from local_api.authorizer import CognitoAuthorizer
+from local_api.console import printable
 from local_api.emulator import Outbox
 from local_api.template import Api, GatewayResponse, Route
 
@@ -146,7 +147,8 @@ def _compile(path: str) -> re.Pattern[str]:
 
 
 class RequestHandler(WSGIRequestHandler):
-    """Keeps the headers as the client sent them (names, repeats) for multiValueHeaders; logs nothing itself."""
+    """Keeps the headers as the client sent them (names, repeats) for multiValueHeaders; logs no requests itself, and
+    what it does log (a malformed request line, say) is escaped."""
 
     def make_environ(self) -> WSGIEnvironment:
         environ = super().make_environ()
@@ -155,6 +157,9 @@ class RequestHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        super().log(type, "%s", printable(message % args if args else message))
 
 
 class LocalApi:
@@ -196,7 +201,8 @@ class LocalApi:
             self.log(f"local API error ({type(exc).__name__}):\n{''.join(traceback.format_tb(exc.__traceback__))}")
             response = self.gateway_response(request, 500, "Internal server error", DEFAULT_5XX)
         elapsed = (time.monotonic() - started) * 1000
-        self.log(f"{request.method} {request.path} -> {response.status_code} ({target}, {elapsed:.0f} ms)")
+        line = f"{request.method} {request.path}"
+        self.log(f"{printable(line)} -> {response.status_code} ({target}, {elapsed:.0f} ms)")
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> tuple[Response, str]:
