@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 
 # API Gateway's own limit on a request payload.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# A client silent this long in the middle of a request (its body short of its Content-Length, or no request at all)
+# is let go, rather than holding a thread for minutes.
+IDLE_TIMEOUT_SECONDS = 5.0
 ACCOUNT_ID = "123456789012"
 API_ID = "localapi01"
 RAW_HEADERS_KEY = "local_api.raw_headers"
@@ -148,7 +151,10 @@ def _compile(path: str) -> re.Pattern[str]:
 
 class RequestHandler(WSGIRequestHandler):
     """Keeps the headers as the client sent them (names, repeats) for multiValueHeaders; logs no requests itself, and
-    what it does log (a malformed request line, say) is escaped."""
+    what it does log (a malformed request line, say) is escaped. Every read and write on the connection gives up after
+    IDLE_TIMEOUT_SECONDS of silence."""
+
+    timeout = IDLE_TIMEOUT_SECONDS
 
     def make_environ(self) -> WSGIEnvironment:
         environ = super().make_environ()
@@ -159,6 +165,8 @@ class RequestHandler(WSGIRequestHandler):
         pass
 
     def log(self, type: str, message: str, *args: Any) -> None:
+        if message.startswith("Request timed out"):  # an idle connection (a browser's preconnect, say) let go
+            return
         super().log(type, "%s", printable(message % args if args else message))
 
 
@@ -253,6 +261,8 @@ class LocalApi:
         except RequestEntityTooLarge:
             message = f"HTTP content length exceeded {MAX_PAYLOAD_BYTES} bytes."
             return self.gateway_response(request, 413, message, REQUEST_TOO_LARGE)
+        except ClientDisconnected:  # the body stopped short of its Content-Length: silent (or gone) for seconds
+            return self.gateway_response(request, 408, "Request Timeout", DEFAULT_4XX)
         function = self.functions[route.function]
         context = LambdaContext(function.name, function.memory, function.timeout)
         event = build_event(request, route, self.api.stage, body, path_parameters, claims, context.aws_request_id)
