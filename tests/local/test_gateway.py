@@ -53,6 +53,8 @@ REFUSED: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "not a JWT": lambda t: "not-a-token",
     "tampered signature": lambda t: _tampered(t["access_token"]),
     "expired": _with(iat=int(time.time()) - 7200, exp=int(time.time()) - 3600),
+    "issued an hour from now": _with(iat=int(time.time()) + 3600, exp=int(time.time()) + 4500),
+    "exp as a string": _with(exp=str(int(time.time()) + 900)),
     "another pool's": _with(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_SomeOtherPool"),
     "signed with another key": lambda t: sign(_claims(t), _other_key()),
     "id token instead of access token": lambda t: t["id_token"],
