@@ -6,9 +6,15 @@ module per concern, each wrapping only the moto methods it changes (`patching.wr
 - `users`: pools and users found as Cognito finds them (case-insensitive on `CaseSensitive: false` pools).
 - `codes`: real verification codes in an outbox (sign-up, resend, forgot-password), checked once, expiring.
 - `passwords`: Cognito's password rules and the pool's PasswordPolicy, wherever a password is set.
-- `tokens`: tokens bound to the user's Cognito username, as Cognito binds them.
+- `tokens`: tokens bound to the user's Cognito username, with the app client's lifetimes; each sign-in a `Session`.
+- `clock`: the one clock they all read; tests move it instead of sleeping.
 
-A new feature is a new module with its own `install()`, added to `_MODULES` below.
+A new feature is a new module with its own `install()`, added to `_MODULES` below, built on these: find users with
+`users.require` / `users.cognito_username` (never by the name a client typed), issue and check codes with
+`codes.issue` / `codes.check` (a new purpose is a new CODE_LIFETIME_SECONDS entry), find a refresh token's sign-in
+with `tokens.session`, read time from `clock.now()`, and refuse with moto's exceptions (or a JsonRESTError carrying
+Cognito's error code) so botocore raises what Cognito would. An operation moto lacks is wrapped like any other
+(`patching.wrap` gives the wrapper an `inner` that raises NotImplementedError).
 """
 
 from __future__ import annotations

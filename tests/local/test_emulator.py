@@ -265,3 +265,12 @@ def test_any_app_clients_lifetimes_and_units(
     assert "AuthenticationResult" in _refresh(other, tokens)
     emulator_clock.advance(1)
     assert _error(_refresh, pool=other, tokens=tokens) == "NotAuthorizedException"
+
+
+def test_installing_twice_changes_nothing(secret_pool: Pool, outbox: emulator.Outbox) -> None:
+    """conftest and the command line both install the emulator: one sign-up still sends one code."""
+    emulator.install()
+    emulator.install()
+    _sign_up(secret_pool)
+
+    assert [m.purpose for m in outbox.messages()] == ["confirm-sign-up"]
