@@ -1,6 +1,7 @@
 """API Gateway's Cognito user pool authorizer (COGNITO_USER_POOLS), as it behaves for a REST API.
 
-It trusts any token of the pool (any app client): signature, issuer and expiry are checked. A method with
+It trusts any token of the pool (any app client): signature, issuer, expiry and issue time (integers, not in the
+future) are checked, by the layer's own verifier. A method with
 authorization scopes needs an access token holding one of them; a method without scopes needs an id token. A
 refused token never reaches the function; an accepted one reaches it as `requestContext.authorizer.claims`, every
 value a string, the times written the way API Gateway writes them.
@@ -19,7 +20,7 @@ MAX_HEADER_LENGTH = 10_240
 
 
 class _PoolVerifier(TokenVerifier):
-    """The layer's verifier (RS256, JWKS, issuer, expiry) without its app-client check: API Gateway has none."""
+    """The layer's verifier (RS256, JWKS, issuer, exp and iat) without its app-client check: API Gateway has none."""
 
     def _check_claims(self, claims: dict[str, Any], token_use: str, scope: str | None) -> None:
         if claims.get("token_use") != token_use or not isinstance(claims.get("sub"), str):

@@ -6,6 +6,8 @@ import argparse
 import logging
 import os
 import signal
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.serving import make_server
 
 from local_api import template
+from local_api.console import printable
 
 if TYPE_CHECKING:
     from local_api.emulator import Outbox
@@ -52,7 +55,8 @@ routes:
   GET /docs (Swagger UI of openapi.yaml) and GET /docs/openapi.json. Unknown routes get API Gateway's
   403 {"message": "Missing Authentication Token"}.
 
-stop: Ctrl-C (or SIGTERM) stops the server and everything it started.
+stop: Ctrl-C (or SIGTERM, or the end of the process that started it, e.g. make) stops the server and everything
+  it started.
 """
 
 
@@ -160,7 +164,7 @@ def start_emulator(document: dict[str, Any], params: dict[str, Any]) -> Cognito:
         pool_id = idp.create_user_pool(**template.user_pool_kwargs(document, params))["UserPool"]["Id"]
         client_args = template.user_pool_client_kwargs(document, pool_id, params)
         client = idp.create_user_pool_client(**client_args)["UserPoolClient"]
-        outbox = emulator.Outbox(on_send=lambda m: say(f"  [outbox] {m.purpose} code for {m.to}: {m.code}"))
+        outbox = emulator.Outbox(on_send=lambda m: say(f"  [outbox] {m.purpose} code for {printable(m.to)}: {m.code}"))
         emulator.deliver_codes(pool_id, outbox)
     except BaseException:
         server.stop()
@@ -191,8 +195,15 @@ def use_real_pool(args: argparse.Namespace) -> Cognito:
     return Cognito(f"real Cognito user pool {args.user_pool_id} ({where}), app client {secret} a secret")
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+class StopRequest:
+    """Set by Ctrl-C, SIGTERM or SIGHUP, read by the main loop. The handler only assigns an attribute: it may run at any
+    point of the main thread, even while it holds a lock or stops the emulator, and a second signal changes nothing."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
 
 
 def main(argv: list[str]) -> int:
@@ -207,24 +218,23 @@ def main(argv: list[str]) -> int:
         os.environ.pop(name, None)
 
     # Ctrl-C stops us even when started from a script that ignores SIGINT for background jobs.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stop = StopRequest()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop.on_signal)
     # The emulator and its keys are on loopback: never send those requests through a configured HTTP proxy.
     for name in ("no_proxy", "NO_PROXY"):
         os.environ[name] = ",".join(filter(None, [os.environ.get(name), HOST, "localhost"]))
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's own request log; ours is shorter
     cognito = use_real_pool(args) if args.user_pool_id else start_emulator(document, params)
     try:
-        return serve(args, api, cognito)
-    except KeyboardInterrupt:
-        return 0
+        return serve(args, api, cognito, stop)
     finally:
         if cognito.stop is not None:
             cognito.stop()
         say("Stopped.")
 
 
-def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito) -> int:
+def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito, stop: StopRequest) -> int:
     from cognito_auth.settings import get_settings
     from cognito_auth.tokens import fetch_jwks
     from local_api.authorizer import CognitoAuthorizer
@@ -260,5 +270,16 @@ def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito) -> int:
         say(f"  GET     {base}/_local/outbox  codes Cognito would have emailed (local only)")
     say(f"  GET     {base}/docs  API docs of {args.openapi.name} (local only)")
     say("Press Ctrl-C to stop.")
-    server.serve_forever()  # returns on Ctrl-C; closes the socket
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="local-api")
+    serving.start()
+    try:
+        parent = os.getppid()
+        while not stop.requested and serving.is_alive():
+            if os.getppid() != parent:  # e.g. `make dev` was killed: nobody is left to press Ctrl-C
+                say("The process that started the local API has ended.")
+                break
+            time.sleep(0.1)
+    finally:
+        server.shutdown()  # waits for serve_forever to return; it closes the socket
+        serving.join()
     return 0

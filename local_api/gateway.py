@@ -3,8 +3,9 @@
 Every request is answered the way API Gateway answers it: an unknown route or method gets 403
 {"message": "Missing Authentication Token"}, a CORS preflight gets the template's CORS headers, a method with the
 Cognito authorizer refuses a missing or bad token with 401 {"message": "Unauthorized"} before its function runs,
-and everything else runs the function's real handler with a REST proxy event and a Lambda context. Local-only
-extras live under /_local and /docs; they do not exist in the deployed API.
+and everything else runs the function's real handler with a REST proxy event and a Lambda context. The answers API
+Gateway gives itself (401, 403, 413, 5xx) are dressed by the template's GatewayResponses: the one of their type, else
+DEFAULT_4XX or DEFAULT_5XX. Local-only extras live under /_local and /docs; they do not exist in the deployed API.
 """
 
 from __future__ import annotations
@@ -25,24 +26,38 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
 from cognito_auth import errors
 from local_api.authorizer import CognitoAuthorizer
+from local_api.console import printable
 from local_api.emulator import Outbox
-from local_api.template import Api, Route
+from local_api.template import Api, GatewayResponse, Route
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 # API Gateway's own limit on a request payload.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# A client silent this long in the middle of a request (its body short of its Content-Length, or no request at all)
+# is let go, rather than holding a thread for minutes.
+IDLE_TIMEOUT_SECONDS = 5.0
 ACCOUNT_ID = "123456789012"
 API_ID = "localapi01"
 RAW_HEADERS_KEY = "local_api.raw_headers"
+
+# The gateway response types of the answers API Gateway gives itself here; a type the template does not configure
+# falls back to DEFAULT_4XX or DEFAULT_5XX, as on API Gateway.
+UNAUTHORIZED = "UNAUTHORIZED"
+MISSING_AUTHENTICATION_TOKEN = "MISSING_AUTHENTICATION_TOKEN"
+REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+AUTHORIZER_CONFIGURATION_ERROR = "AUTHORIZER_CONFIGURATION_ERROR"
+DEFAULT_4XX = "DEFAULT_4XX"
+DEFAULT_5XX = "DEFAULT_5XX"  # also a Lambda function's error or malformed answer (502)
+DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'  # API Gateway's body when none is configured
 
 
 @dataclass
@@ -135,7 +150,11 @@ def _compile(path: str) -> re.Pattern[str]:
 
 
 class RequestHandler(WSGIRequestHandler):
-    """Keeps the headers as the client sent them (names, repeats) for multiValueHeaders; logs nothing itself."""
+    """Keeps the headers as the client sent them (names, repeats) for multiValueHeaders; logs no requests itself, and
+    what it does log (a malformed request line, say) is escaped. Every read and write on the connection gives up after
+    IDLE_TIMEOUT_SECONDS of silence."""
+
+    timeout = IDLE_TIMEOUT_SECONDS
 
     def make_environ(self) -> WSGIEnvironment:
         environ = super().make_environ()
@@ -144,6 +163,11 @@ class RequestHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        if message.startswith("Request timed out"):  # an idle connection (a browser's preconnect, say) let go
+            return
+        super().log(type, "%s", printable(message % args if args else message))
 
 
 class LocalApi:
@@ -183,9 +207,10 @@ class LocalApi:
             response, target = self.dispatch(request)
         except Exception as exc:
             self.log(f"local API error ({type(exc).__name__}):\n{''.join(traceback.format_tb(exc.__traceback__))}")
-            response = gateway_response(500, "Internal server error")
+            response = self.gateway_response(request, 500, "Internal server error", DEFAULT_5XX)
         elapsed = (time.monotonic() - started) * 1000
-        self.log(f"{request.method} {request.path} -> {response.status_code} ({target}, {elapsed:.0f} ms)")
+        line = f"{request.method} {request.path}"
+        self.log(f"{printable(line)} -> {response.status_code} ({target}, {elapsed:.0f} ms)")
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> tuple[Response, str]:
@@ -194,14 +219,14 @@ class LocalApi:
             return local, "local"
         matches = [(c.route, m) for c in self._routes if (m := c.pattern.fullmatch(request.path))]
         if not matches:
-            return missing_token(), "no route"
+            return self.missing_token(request), "no route"
         method = request.method.upper()
         for route, match in matches:
             if route.method in (method, "ANY"):
                 return self.invoke(request, route, match.groupdict() or None), route.function
         if method == "OPTIONS" and self.api.cors is not None:
             return self.preflight({r.method for r, _ in matches}), "CORS preflight"
-        return missing_token(), "no such method"
+        return self.missing_token(request), "no such method"
 
     def preflight(self, methods: set[str]) -> Response:
         cors = self.api.cors
@@ -226,13 +251,18 @@ class LocalApi:
                 claims = self.authorizers[route.authorizer].authorize(request.headers.get(header_name), route.scopes)
             except errors.ApiError as exc:  # e.g. the pool's keys could not be fetched
                 self.log(f"authorizer failed: {exc.code}")
-                return _json(500, {"message": None}, {"x-amzn-ErrorType": "AuthorizerConfigurationException"})
+                return self.gateway_response(
+                    request, 500, None, AUTHORIZER_CONFIGURATION_ERROR, "AuthorizerConfigurationException"
+                )
             if claims is None:
-                return gateway_response(401, "Unauthorized", "UnauthorizedException")
+                return self.gateway_response(request, 401, "Unauthorized", UNAUTHORIZED, "UnauthorizedException")
         try:
             body = request.get_data(cache=False)
         except RequestEntityTooLarge:
-            return gateway_response(413, f"HTTP content length exceeded {MAX_PAYLOAD_BYTES} bytes.")
+            message = f"HTTP content length exceeded {MAX_PAYLOAD_BYTES} bytes."
+            return self.gateway_response(request, 413, message, REQUEST_TOO_LARGE)
+        except ClientDisconnected:  # the body stopped short of its Content-Length: silent (or gone) for seconds
+            return self.gateway_response(request, 408, "Request Timeout", DEFAULT_4XX)
         function = self.functions[route.function]
         context = LambdaContext(function.name, function.memory, function.timeout)
         event = build_event(request, route, self.api.stage, body, path_parameters, claims, context.aws_request_id)
@@ -243,22 +273,45 @@ class LocalApi:
                 self.log(
                     f"{function.name} raised {type(exc).__name__}:\n{''.join(traceback.format_tb(exc.__traceback__))}"
                 )
-                return gateway_response(502, "Internal server error")
+                return self.gateway_response(request, 502, "Internal server error", DEFAULT_5XX)
         response = proxy_response(result)
         if response is None:
             self.log(f"{function.name} returned a malformed Lambda proxy response")
-            return gateway_response(502, "Internal server error")
+            return self.gateway_response(request, 502, "Internal server error", DEFAULT_5XX)
         response.headers["x-amzn-RequestId"] = context.aws_request_id
         return response
+
+    def gateway_response(
+        self, request: Request, status: int, message: str | None, response_type: str, error_type: str | None = None
+    ) -> Response:
+        """An answer API Gateway gives itself, without calling any function, dressed by the template's
+        GatewayResponses: the response of its type, else the DEFAULT_4XX or DEFAULT_5XX one."""
+        configured = self.api.gateway_responses
+        family = DEFAULT_5XX if status >= 500 else DEFAULT_4XX
+        spec = configured.get(response_type) or configured.get(family) or GatewayResponse()
+        body = _render(spec.templates.get("application/json", DEFAULT_TEMPLATE), message, response_type)
+        headers = {"x-amzn-ErrorType": error_type} if error_type else {}
+        for name, expression in spec.headers.items():
+            value = _header_value(expression, request)
+            if value is not None:
+                headers[name] = value
+        return Response(body, status=spec.status or status, headers=headers, content_type="application/json")
+
+    def missing_token(self, request: Request) -> Response:
+        return self.gateway_response(
+            request,
+            403,
+            "Missing Authentication Token",
+            MISSING_AUTHENTICATION_TOKEN,
+            "MissingAuthenticationTokenException",
+        )
 
     # Local-only routes --------------------------------------------------------------------------------------
 
     def local_route(self, request: Request) -> Response | None:
         path, method = request.path, request.method.upper()
         if path == "/_local/outbox" and self.outbox is not None and method == "GET":
-            wanted = request.args.get("to")
-            messages = [m.as_dict() for m in self.outbox.messages() if wanted is None or m.to == wanted]
-            return _json(200, messages)
+            return _json(200, [m.as_dict() for m in self.outbox.messages(to=request.args.get("to"))])
         if self.docs_assets is None or not (path == "/docs" or path.startswith("/docs/")) or method != "GET":
             return None
         if path in ("/docs", "/docs/"):
@@ -404,13 +457,22 @@ def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> R
     return Response(text, status=status, headers=dict(headers or {}), content_type="application/json")
 
 
-def gateway_response(status: int, message: str, error_type: str | None = None) -> Response:
-    """An answer API Gateway gives itself, without calling any function."""
-    return _json(status, {"message": message}, {"x-amzn-ErrorType": error_type} if error_type else None)
+_CONTEXT_ERROR = re.compile(r"\$(?:\{context\.error\.(\w+)\}|context\.error\.(messageString|message|responseType))")
 
 
-def missing_token() -> Response:
-    return gateway_response(403, "Missing Authentication Token", "MissingAuthenticationTokenException")
+def _render(template: str, message: str | None, response_type: str) -> str:
+    """A gateway response's body template, with the $context.error variables it may use."""
+    values = {"messageString": json.dumps(message), "message": message or "", "responseType": response_type}
+    return _CONTEXT_ERROR.sub(lambda m: values.get(m.group(1) or m.group(2), m.group(0)), template)
+
+
+def _header_value(expression: str, request: Request) -> str | None:
+    """A gateway response header's value: a quoted static value, or a request header (method.request.header.X)."""
+    if len(expression) >= 2 and expression[0] == expression[-1] == "'":
+        return expression[1:-1]
+    if expression.startswith("method.request.header."):
+        return request.headers.get(expression.removeprefix("method.request.header."))
+    return None
 
 
 DOCS_PAGE = """<!doctype html>

@@ -46,16 +46,33 @@ def parameter_defaults(template: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def _sub(text: str, variables: dict[str, Any]) -> str:
+    for name, value in variables.items():
+        if not isinstance(value, (dict, list)):
+            text = text.replace("${" + name + "}", str(value))
+    return text
+
+
 def resolve(value: Any, params: dict[str, Any]) -> Any:
-    """Substitute parameter references; leave references to resources as they are."""
+    """Substitute parameter references (Ref, Fn::Sub, and Fn::Select and Fn::Split over them); leave references to
+    resources as they are."""
     if isinstance(value, dict):
         if set(value) == {"Ref"} and value["Ref"] in params:
             return params[value["Ref"]]
         if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
-            text = value["Fn::Sub"]
-            for name, param in {**params, "AWS::StackName": "local"}.items():
-                text = text.replace("${" + name + "}", str(param))
-            return text
+            return _sub(value["Fn::Sub"], {**params, "AWS::StackName": "local"})
+        if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], list) and len(value["Fn::Sub"]) == 2:
+            text, variables = value["Fn::Sub"][0], resolve(value["Fn::Sub"][1], params)
+            if isinstance(text, str) and isinstance(variables, dict):
+                return _sub(text, {**params, "AWS::StackName": "local", **variables})
+        if set(value) == {"Fn::Split"} and isinstance(value["Fn::Split"], list) and len(value["Fn::Split"]) == 2:
+            delimiter, text = value["Fn::Split"][0], resolve(value["Fn::Split"][1], params)
+            if isinstance(delimiter, str) and isinstance(text, str):
+                return text.split(delimiter)
+        if set(value) == {"Fn::Select"} and isinstance(value["Fn::Select"], list) and len(value["Fn::Select"]) == 2:
+            index, items = resolve(value["Fn::Select"][0], params), resolve(value["Fn::Select"][1], params)
+            if str(index).isdigit() and isinstance(items, list) and int(index) < len(items):
+                return items[int(index)]
         return {k: resolve(v, params) for k, v in value.items()}
     if isinstance(value, list):
         return [resolve(v, params) for v in value]
@@ -122,12 +139,22 @@ class Cors:
 
 
 @dataclass(frozen=True)
+class GatewayResponse:
+    """One of SAM's GatewayResponses: how API Gateway dresses an answer it gives itself (401, 403, 5xx ...)."""
+
+    status: int | None = None  # StatusCode, if it overrides the type's own
+    headers: dict[str, str] = field(default_factory=dict)  # name -> "'static value'" or e.g. method.request.header.X
+    templates: dict[str, str] = field(default_factory=dict)  # content type -> body template
+
+
+@dataclass(frozen=True)
 class Api:
     stage: str
     routes: tuple[Route, ...]
     cors: Cors | None = None
     authorizers: dict[str, str] = field(default_factory=dict)  # name -> identity header
     function_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> Timeout, MemorySize
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)  # response type -> response
 
 
 def _unquote(value: Any) -> str | None:
@@ -152,9 +179,23 @@ def _cors(spec: Any) -> Cors | None:
     )
 
 
+def _gateway_responses(spec: Any) -> dict[str, GatewayResponse]:
+    responses = {}
+    for response_type, response in (spec or {}).items():
+        headers = (response.get("ResponseParameters") or {}).get("Headers") or {}
+        status = response.get("StatusCode")
+        responses[str(response_type)] = GatewayResponse(
+            status=int(status) if str(status).isdigit() else None,
+            headers={str(k): str(v) for k, v in headers.items() if isinstance(v, (str, int))},
+            templates={str(k): str(v) for k, v in (response.get("ResponseTemplates") or {}).items()},
+        )
+    return responses
+
+
 def api(template: dict[str, Any], params: dict[str, Any] | None = None) -> Api:
     """Every `Api` event of every AWS::Serverless::Function (path, method, authorizer, scopes), with the
-    AWS::Serverless::Api settings that apply to them (stage, CORS, authorizers). The template is the only list."""
+    AWS::Serverless::Api settings that apply to them (stage, CORS, authorizers, gateway responses). The template is
+    the only list."""
     params = params or parameter_defaults(template)
     resources = template["Resources"]
     globals_function = resolve(template.get("Globals", {}).get("Function", {}), params)
@@ -213,6 +254,7 @@ def api(template: dict[str, Any], params: dict[str, Any] | None = None) -> Api:
             if "UserPoolArn" in spec
         },
         function_settings=function_settings,
+        gateway_responses=_gateway_responses(api_props.get("GatewayResponses")),
     )
 
 

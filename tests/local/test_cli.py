@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -146,3 +152,100 @@ def test_a_real_pool_is_used_instead_of_the_emulator(real_pool: dict[str, Any]) 
         assert http("GET", f"{server.url}/getData", token=tokens.body["access_token"]).status == 200
     finally:
         assert server.stop() == 0
+
+
+def _emulator_url(output: str) -> str:
+    found = re.search(r"emulator \(moto\) on (http://127\.0\.0\.1:\d+)", output)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_signal_twice_still_stops_cleanly(sig: int) -> None:
+    """As when both `make` and the server get SIGTERM (a process group killed), or an impatient second Ctrl-C: the
+    second signal arrives while the emulator is stopping."""
+    server = LocalApiProcess()
+    emulator = _emulator_url(server.output())
+    server.process.send_signal(sig)
+    time.sleep(0.1)
+
+    assert server.stop(sig=sig) == 0
+    assert "Traceback" not in server.output()
+    assert server.output().rstrip().endswith("Stopped.")
+    assert refuses_connections(server.url)
+    assert refuses_connections(emulator)
+
+
+MAKE = shutil.which("make") or "make"
+
+
+class MakeDev:
+    """`make dev PORT=0` as a developer runs it, in its own session; the process tree is make -> python."""
+
+    def __init__(self) -> None:
+        clean = {k: v for k, v in os.environ.items() if k not in (*POOL_SETTINGS, "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+        self.log = tempfile.NamedTemporaryFile(prefix="make-dev-", suffix=".log", delete=False)  # noqa: SIM115
+        self.make = subprocess.Popen(
+            [MAKE, "--no-print-directory", "dev", "PORT=0"],
+            cwd=ROOT,
+            env={**clean, "PYTHONUNBUFFERED": "1"},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 90
+        while "Press Ctrl-C to stop." not in self.output():
+            assert self.make.poll() is None, self.output()
+            assert time.monotonic() < deadline, self.output()
+            time.sleep(0.1)
+        children = Path(f"/proc/{self.make.pid}/task/{self.make.pid}/children").read_text().split()
+        [self.server] = [int(pid) for pid in children]
+        found = re.search(r"Auth API \(local\) on (http://127\.0\.0\.1:\d+)", self.output())
+        assert found is not None
+        self.url, self.emulator = found.group(1), _emulator_url(self.output())
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def server_running(self) -> bool:
+        try:
+            os.kill(self.server, 0)
+        except ProcessLookupError:
+            return False
+        # Gone but not yet reaped by its new parent counts as stopped.
+        return Path(f"/proc/{self.server}/stat").read_text().split(") ")[1][0] != "Z"
+
+    def wait_for_server_to_end(self, timeout: float = 20) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.server_running() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return not self.server_running()
+
+    def close(self) -> None:
+        """Whatever the test did, nothing it started is left: the session's processes, by their group id."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.make.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.server, signal.SIGKILL)
+        self.make.wait()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def make_dev() -> Iterator[MakeDev]:
+    running = MakeDev()
+    yield running
+    running.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["make gets SIGTERM", "make is killed"])
+def test_make_dev_leaves_nothing_running_when_make_ends(make_dev: MakeDev, sig: int) -> None:
+    """`kill <make's pid>`, or make gone without a word: the server and its emulator stop too, cleanly."""
+    os.kill(make_dev.make.pid, sig)
+
+    assert make_dev.wait_for_server_to_end(), make_dev.output()
+    assert "Stopped." in make_dev.output()
+    assert "Traceback" not in make_dev.output()
+    assert refuses_connections(make_dev.url)
+    assert refuses_connections(make_dev.emulator)

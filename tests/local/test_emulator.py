@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from jose import jwt
 
-from local_api import emulator
-from tests.support.cognito import Pool
+from cognito_auth.cognito import secret_hash
+from local_api import emulator, template
+from tests.support.clock import Clock
+from tests.support.cognito import TEMPLATE, Pool
 
 EMAIL = "jane@example.com"
 PASSWORD = "Correct-Horse1"
@@ -114,3 +118,159 @@ def test_pools_without_an_outbox_keep_motos_behaviour(secret_pool: Pool) -> None
     _sign_up(secret_pool)
     secret_pool.client.confirm_sign_up(ClientId=secret_pool.client_id, Username=EMAIL, ConfirmationCode="123456")
     assert secret_pool.user(EMAIL)["UserStatus"] == "CONFIRMED"
+
+
+def _tokens(pool: Pool, username: str = EMAIL, password: str = PASSWORD) -> dict[str, Any]:
+    params = {"USERNAME": username, "PASSWORD": password}
+    if pool.secret:
+        params["SECRET_HASH"] = secret_hash(username, pool.client_id, pool.secret)
+    reply = pool.client.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+    return dict(reply["AuthenticationResult"])
+
+
+def _refresh(pool: Pool, tokens: dict[str, Any]) -> dict[str, Any]:
+    username = jwt.get_unverified_claims(tokens["AccessToken"])["username"]
+    params = {"REFRESH_TOKEN": tokens["RefreshToken"]}
+    if pool.secret:
+        params["SECRET_HASH"] = secret_hash(username, pool.client_id, pool.secret)
+    reply = pool.client.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params)
+    return dict(reply)
+
+
+def test_a_case_insensitive_pool_has_one_user_per_address_whatever_its_case(secret_pool: Pool) -> None:
+    """The template's pool (`CaseSensitive: false`): sign-up, sign-in and the admin calls find the user in any case."""
+    client, pool_id = secret_pool.client, secret_pool.pool_id
+    _sign_up(secret_pool)
+    registered = "Jane@Example.com"
+    again = {"Username": registered, "Password": PASSWORD, "UserAttributes": [{"Name": "email", "Value": registered}]}
+    assert _error(client.sign_up, ClientId=secret_pool.client_id, **again) == "UsernameExistsException"
+    client.admin_confirm_sign_up(UserPoolId=pool_id, Username="JANE@EXAMPLE.COM")
+    assert secret_pool.user("jAnE@eXaMpLe.CoM")["UserStatus"] == "CONFIRMED"
+
+    lower, upper = _tokens(secret_pool, EMAIL), _tokens(secret_pool, "JANE@EXAMPLE.COM")
+    subs = {jwt.get_unverified_claims(t["AccessToken"])["sub"] for t in (lower, upper)}
+    assert len(subs) == 1
+    assert {jwt.get_unverified_claims(t["IdToken"])["email"] for t in (lower, upper)} == {EMAIL}
+    assert "AuthenticationResult" in _refresh(secret_pool, upper)
+
+    # Signing the user out by an address in another case ends every session, whatever case it signed in with.
+    client.admin_user_global_sign_out(UserPoolId=pool_id, Username=registered)
+    for tokens in (lower, upper):
+        assert _error(_refresh, pool=secret_pool, tokens=tokens) == "NotAuthorizedException"
+
+
+def test_an_address_in_another_case_is_taken_on_a_case_insensitive_pool(secret_pool: Pool) -> None:
+    client, pool_id = secret_pool.client, secret_pool.pool_id
+    for email in (EMAIL, "joe@example.com"):
+        client.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")
+
+    update = client.admin_update_user_attributes
+    taken = [{"Name": "email", "Value": "JANE@example.com"}]
+    assert _error(update, UserPoolId=pool_id, Username="joe@example.com", UserAttributes=taken) == (
+        "AliasExistsException"
+    )
+
+
+def test_a_case_sensitive_pool_keeps_addresses_apart(aws: None) -> None:
+    """Cognito's API default (no UsernameConfiguration): two cases are two users, and only the exact one signs in."""
+    kwargs = template.user_pool_kwargs(TEMPLATE)
+    kwargs.pop("UsernameConfiguration")
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    pool_id = idp.create_user_pool(**kwargs)["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    pool = Pool(idp, pool_id, client_id, None)
+    for email in (EMAIL, "Jane@Example.com"):
+        idp.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
+
+    assert pool.user(EMAIL)["Username"] != pool.user("Jane@Example.com")["Username"]
+    assert _error(idp.admin_get_user, UserPoolId=pool_id, Username="JANE@EXAMPLE.COM") == "UserNotFoundException"
+    assert "AccessToken" in _tokens(pool, EMAIL)
+
+
+@pytest.fixture
+def emulator_clock(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The emulator's clock, moved by the test."""
+    monkeypatch.setattr(emulator.clock, "now", clock)
+    return clock
+
+
+def _lifetimes(tokens: dict[str, Any]) -> tuple[int, int, int]:
+    access = jwt.get_unverified_claims(tokens["AccessToken"])
+    id_token = jwt.get_unverified_claims(tokens["IdToken"])
+    return tokens["ExpiresIn"], access["exp"] - access["iat"], id_token["exp"] - id_token["iat"]
+
+
+def test_tokens_live_as_long_as_the_templates_app_client_says(secret_pool: Pool, emulator_clock: Clock) -> None:
+    client = template.user_pool_client_kwargs(TEMPLATE, secret_pool.pool_id)
+    units = client["TokenValidityUnits"]
+    seconds = {"minutes": 60, "hours": 3600, "days": 86400}
+    access = client["AccessTokenValidity"] * seconds[units["AccessToken"]]
+    id_lifetime = client["IdTokenValidity"] * seconds[units["IdToken"]]
+    refresh = client["RefreshTokenValidity"] * seconds[units["RefreshToken"]]
+    assert (access, refresh) == (15 * 60, 30 * 86400)  # the template's defaults, not moto's hour
+    _sign_up(secret_pool)
+    secret_pool.client.admin_confirm_sign_up(UserPoolId=secret_pool.pool_id, Username=EMAIL)
+
+    tokens = _tokens(secret_pool)
+    assert _lifetimes(tokens) == (access, access, id_lifetime)
+    assert jwt.get_unverified_claims(tokens["AccessToken"])["exp"] == int(emulator_clock.now) + access
+
+    signed_in_at = jwt.get_unverified_claims(tokens["AccessToken"])["auth_time"]
+    emulator_clock.advance(refresh - 1)
+    refreshed = _refresh(secret_pool, tokens)["AuthenticationResult"]
+    assert _lifetimes({**refreshed, "RefreshToken": None}) == (access, access, id_lifetime)
+    assert jwt.get_unverified_claims(refreshed["AccessToken"])["auth_time"] == signed_in_at
+
+    emulator_clock.advance(1)
+    assert _error(_refresh, pool=secret_pool, tokens=tokens) == "NotAuthorizedException"
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, (3600, 3600, 30 * 86400)),  # Cognito's defaults
+        ({"AccessTokenValidity": 2, "IdTokenValidity": 3, "RefreshTokenValidity": 5}, (7200, 10800, 5 * 86400)),
+        (
+            {
+                "AccessTokenValidity": 300,
+                "IdTokenValidity": 10,
+                "RefreshTokenValidity": 60,
+                "TokenValidityUnits": {"AccessToken": "seconds", "IdToken": "minutes", "RefreshToken": "minutes"},
+            },
+            (300, 600, 3600),
+        ),
+    ],
+    ids=["defaults", "default units", "own units"],
+)
+def test_any_app_clients_lifetimes_and_units(
+    secret_pool: Pool, emulator_clock: Clock, settings: dict[str, Any], expected: tuple[int, int, int]
+) -> None:
+    access, id_lifetime, refresh = expected
+    client_id = secret_pool.client.create_user_pool_client(
+        UserPoolId=secret_pool.pool_id,
+        ClientName="other",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        **settings,
+    )["UserPoolClient"]["ClientId"]
+    other = Pool(secret_pool.client, secret_pool.pool_id, client_id, None)
+    _sign_up(other)
+    other.client.admin_confirm_sign_up(UserPoolId=other.pool_id, Username=EMAIL)
+
+    tokens = _tokens(other)
+    assert _lifetimes(tokens) == (access, access, id_lifetime)
+    emulator_clock.advance(refresh - 1)
+    assert "AuthenticationResult" in _refresh(other, tokens)
+    emulator_clock.advance(1)
+    assert _error(_refresh, pool=other, tokens=tokens) == "NotAuthorizedException"
+
+
+def test_installing_twice_changes_nothing(secret_pool: Pool, outbox: emulator.Outbox) -> None:
+    """conftest and the command line both install the emulator: one sign-up still sends one code."""
+    emulator.install()
+    emulator.install()
+    _sign_up(secret_pool)
+
+    assert [m.purpose for m in outbox.messages()] == ["confirm-sign-up"]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from jose import jwt
+from werkzeug.test import Client
 
 from local_api import template
+from local_api.gateway import LocalApi
 from tests.support.keys import attacker_key
 from tests.support.local_api import LocalApiProcess, http, new_user_tokens, sign
 
@@ -49,6 +53,8 @@ REFUSED: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "not a JWT": lambda t: "not-a-token",
     "tampered signature": lambda t: _tampered(t["access_token"]),
     "expired": _with(iat=int(time.time()) - 7200, exp=int(time.time()) - 3600),
+    "issued an hour from now": _with(iat=int(time.time()) + 3600, exp=int(time.time()) + 4500),
+    "exp as a string": _with(exp=str(int(time.time()) + 900)),
     "another pool's": _with(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_SomeOtherPool"),
     "signed with another key": lambda t: sign(_claims(t), _other_key()),
     "id token instead of access token": lambda t: t["id_token"],
@@ -150,3 +156,88 @@ def test_bad_bodies_get_a_stable_4xx_from_the_function(
 ) -> None:
     reply = http("POST", f"{local_api.url}/auth/signin", raw=raw)
     assert (reply.status, reply.body["code"]) == (status, code)
+
+
+# The CORS headers the template gives API Gateway's own answers (GatewayResponses), read here without the local API's
+# code: with the default AllowedOrigins ("*"), every configured response allows that origin and these headers.
+GATEWAY_RESPONSES = template.load_template()["Resources"]["AuthApi"]["Properties"]["GatewayResponses"]
+ALLOW_HEADERS = GATEWAY_RESPONSES["DEFAULT_4XX"]["ResponseParameters"]["Headers"]["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "raw", "status"),
+    [
+        ("GET", "/getData", None, 401),  # UNAUTHORIZED
+        ("GET", "/nope", None, 403),  # MISSING_AUTHENTICATION_TOKEN, a DEFAULT_4XX
+        ("OPTIONS", "/nope", None, 403),
+        ("POST", "/auth/signin", b" " * (10 * 1024 * 1024 + 1), 413),  # REQUEST_TOO_LARGE, a DEFAULT_4XX
+    ],
+    ids=["401", "403", "403 preflight", "413"],
+)
+def test_the_gateways_own_answers_carry_the_templates_cors_headers(
+    local_api: LocalApiProcess, method: str, path: str, raw: bytes | None, status: int
+) -> None:
+    """A browser app can read API Gateway's own refusals only with these headers (template.yaml, GatewayResponses)."""
+    reply = http(method, f"{local_api.url}{path}", raw=raw, headers={"Origin": "http://localhost:8081"})
+
+    assert reply.status == status
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    assert reply.headers["Access-Control-Allow-Headers"] == ALLOW_HEADERS.strip("'")
+    assert set(reply.body) == {"message"}
+
+
+class _Failing:
+    name, memory, timeout = "BrokenFunction", 128, 3
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+
+    def handler(self, event: dict[str, Any], context: Any) -> Any:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def _client(document: dict[str, Any], answer: Any = None, **params: Any) -> Client:
+    api = template.api(document, {**template.parameter_defaults(document), **params})
+    broken = template.Route("BrokenFunction", "functions/broken/", "app.lambda_handler", "/broken", "GET")
+    api = dataclasses.replace(api, routes=(broken,), authorizers={})
+    return Client(LocalApi(api, {"BrokenFunction": _Failing(answer)}, {}, log=lambda _: None))  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("answer", [RuntimeError("boom"), {"statusCode": "not a number"}], ids=["raises", "malformed"])
+def test_a_failing_function_gets_a_502_with_the_default_5xx_headers(answer: Any) -> None:
+    reply = _client(template.load_template(), answer).get("/broken")
+
+    assert (reply.status_code, reply.json) == (502, {"message": "Internal server error"})
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    assert reply.headers["Access-Control-Allow-Headers"] == ALLOW_HEADERS.strip("'")
+
+
+def test_the_headers_follow_the_template() -> None:
+    """The first of several AllowedOrigins (a header holds one); a response configured for the specific type wins over
+    the DEFAULT_ family; no GatewayResponses, no CORS headers."""
+    document = copy.deepcopy(template.load_template())
+    reply = _client(document, AllowedOrigins="https://app.example,https://admin.example").get("/nope")
+    assert reply.headers["Access-Control-Allow-Origin"] == "https://app.example"
+
+    responses = document["Resources"]["AuthApi"]["Properties"]["GatewayResponses"]
+    responses["MISSING_AUTHENTICATION_TOKEN"] = {
+        "StatusCode": "404",
+        "ResponseParameters": {"Headers": {"X-Origin": "method.request.header.Origin"}},
+        "ResponseTemplates": {
+            "application/json": '{"error":$context.error.messageString,"type":"$context.error.responseType"}'
+        },
+    }
+    specific = _client(document).get("/nope", headers={"Origin": "http://localhost:8081"})
+    assert (specific.status_code, specific.json) == (
+        404,
+        {"error": "Missing Authentication Token", "type": "MISSING_AUTHENTICATION_TOKEN"},
+    )
+    assert specific.headers["X-Origin"] == "http://localhost:8081"
+    assert "Access-Control-Allow-Origin" not in specific.headers
+
+    del document["Resources"]["AuthApi"]["Properties"]["GatewayResponses"]
+    bare = _client(document).get("/nope")
+    assert (bare.status_code, bare.json) == (403, MISSING_TOKEN)
+    assert "Access-Control-Allow-Origin" not in bare.headers

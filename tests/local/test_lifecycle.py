@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from jose import jwt
 
+from local_api import template
 from tests.support.local_api import LocalApiProcess, codes, http, sign_in, sign_up_and_confirm, unique_email, wrong
 
 PASSWORD = "Correct-Horse1"
 NEW_PASSWORD = "Battery-Staple2"
+CLIENT = template.user_pool_client_kwargs(template.load_template(), "local")
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
 def test_sign_up_then_confirm_with_the_code_from_the_outbox(local_api: LocalApiProcess) -> None:
@@ -102,3 +105,26 @@ def test_unknown_emails_get_the_same_answers_and_no_code(local_api: LocalApiProc
     }
     assert http("POST", f"{url}/auth/resend-code", {"email": email}).status == 200
     assert http("GET", f"{url}/_local/outbox?to={email}").body == []
+
+
+def test_tokens_live_as_long_as_the_templates_app_client_says(local_api: LocalApiProcess) -> None:
+    """expires_in and each token's exp come from the template's UserPoolClient (15 minutes by default), not moto's
+    hour."""
+    units = CLIENT["TokenValidityUnits"]
+    access = CLIENT["AccessTokenValidity"] * UNIT_SECONDS[units["AccessToken"]]
+    id_lifetime = CLIENT["IdTokenValidity"] * UNIT_SECONDS[units["IdToken"]]
+    email = unique_email()
+    sign_up_and_confirm(local_api, email, PASSWORD)
+
+    tokens = sign_in(local_api, email, PASSWORD).body
+    claims = jwt.get_unverified_claims(tokens["access_token"])
+    refreshed = http(
+        "POST", f"{local_api.url}/auth/refresh", {"refresh_token": tokens["refresh_token"], "username": claims["sub"]}
+    ).body
+
+    for body in (tokens, refreshed):
+        assert body["expires_in"] == access
+        access_claims = jwt.get_unverified_claims(body["access_token"])
+        id_claims = jwt.get_unverified_claims(body["id_token"])
+        assert access_claims["exp"] - access_claims["iat"] == access
+        assert id_claims["exp"] - id_claims["iat"] == id_lifetime

@@ -1,4 +1,5 @@
-"""Verification of Cognito JWTs with python-jose: RS256 only; issuer, expiry, token_use and client checked.
+"""Verification of Cognito JWTs with python-jose: RS256 only; issuer, expiry and issue time (integers), token_use
+and client checked.
 
 The JWKS is fetched once per container (with a timeout) and each key object is built once per key id. A token
 with an unknown key id causes at most one refetch a minute, never one per request.
@@ -78,17 +79,26 @@ class TokenVerifier:
             )
         except (JOSEError, ValueError, TypeError) as exc:
             raise errors.InvalidToken() from exc
+        self._check_times(claims)
         self._check_claims(claims, token_use, scope)
         return claims
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        """`exp` and `iat` are integers, as Cognito writes them (python-jose takes "9999999999" or 1e10 for a time);
+        the token has not expired and was not issued in the future, beyond a small clock skew. Every verifier,
+        subclasses included, applies this: it is not part of `_check_claims`."""
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if type(exp) is not int or type(iat) is not int:
+            raise errors.InvalidToken()
+        now = self._clock()
+        if now >= exp or iat > now + CLOCK_SKEW_SECONDS:
+            raise errors.InvalidToken()
 
     def _check_claims(self, claims: dict[str, Any], token_use: str, scope: str | None) -> None:
         if claims.get("token_use") != token_use:
             raise errors.InvalidToken()
         audience = claims.get("client_id") if token_use == "access" else claims.get("aud")
         if audience != self.client_id:
-            raise errors.InvalidToken()
-        iat = claims.get("iat")
-        if not isinstance(iat, (int, float)) or iat > self._clock() + CLOCK_SKEW_SECONDS:
             raise errors.InvalidToken()
         if not isinstance(claims.get("sub"), str):
             raise errors.InvalidToken()

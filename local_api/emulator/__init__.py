@@ -1,0 +1,57 @@
+"""Make moto's Cognito behave as Amazon Cognito documents where the API depends on it.
+
+`install()` patches moto's cognito-idp backend once per process, for moto's server and for `mock_aws` alike. One
+module per concern, each wrapping only the moto methods it changes (`patching.wrap`):
+
+- `users`: pools and users found as Cognito finds them (case-insensitive on `CaseSensitive: false` pools).
+- `codes`: real verification codes in an outbox (sign-up, resend, forgot-password), checked once, expiring.
+- `passwords`: Cognito's password rules and the pool's PasswordPolicy, wherever a password is set.
+- `tokens`: tokens bound to the user's Cognito username, with the app client's lifetimes; each sign-in a `Session`.
+- `clock`: the one clock they all read; tests move it instead of sleeping.
+
+A new feature is a new module with its own `install()`, added to `_MODULES` below, built on these: find users with
+`users.require` / `users.cognito_username` (never by the name a client typed), issue and check codes with
+`codes.issue` / `codes.check` (a new purpose is a new CODE_LIFETIME_SECONDS entry), find a refresh token's sign-in
+with `tokens.session`, read time from `clock.now()`, and refuse with moto's exceptions (or a JsonRESTError carrying
+Cognito's error code) so botocore raises what Cognito would. An operation moto lacks is wrapped like any other
+(`patching.wrap` gives the wrapper an `inner` that raises NotImplementedError).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from local_api.emulator import codes, passwords, tokens, users
+from local_api.emulator.codes import (
+    CODE_LIFETIME_SECONDS,
+    CONFIRM_SIGN_UP,
+    RESET_PASSWORD,
+    Message,
+    Outbox,
+    deliver_codes,
+)
+
+__all__ = [
+    "CODE_LIFETIME_SECONDS",
+    "CONFIRM_SIGN_UP",
+    "RESET_PASSWORD",
+    "Message",
+    "Outbox",
+    "deliver_codes",
+    "install",
+]
+
+# In the order they wrap moto: a later module's wrapper runs first.
+_MODULES = (users, codes, passwords, tokens)
+_installed = False
+_lock = threading.Lock()
+
+
+def install() -> None:
+    """Patch moto's Cognito backend (idempotent)."""
+    global _installed
+    with _lock:
+        if not _installed:
+            for module in _MODULES:
+                module.install()
+            _installed = True

@@ -1,0 +1,82 @@
+"""What README.md's "Run it locally" and SECURITY.md say the local API does, it does: the lifecycle block runs as
+written, the blocks can run one after the other, and reset-password answers as SECURITY.md says."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from tests.support.local_api import ROOT, LocalApiProcess, http
+
+README = (ROOT / "README.md").read_text()
+SECURITY = (ROOT / "SECURITY.md").read_text()
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def section(title: str) -> str:
+    start = README.index(f"\n## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end != -1 else len(README)]
+
+
+def bash_blocks(text: str) -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", text, re.DOTALL)
+
+
+LIFECYCLE = next(block for block in bash_blocks(section("Run it locally")) if "post /auth/signup" in block)
+PER_ENDPOINT = next(block for block in bash_blocks(section("Endpoints")) if "/auth/signup" in block)
+
+
+def test_the_first_run_says_it_takes_a_minute() -> None:
+    assert re.search(r"first run spends about a minute creating\s+`\.venv`", section("Run it locally"))
+
+
+def test_each_curl_block_has_its_own_email() -> None:
+    """Run in order, the per-endpoint block must not meet the account the lifecycle block changed the password of."""
+    lifecycle, per_endpoint = set(EMAIL.findall(LIFECYCLE)), set(EMAIL.findall(PER_ENDPOINT))
+
+    assert len(lifecycle) == len(per_endpoint) == 1
+    assert not lifecycle & per_endpoint
+
+
+def test_the_lifecycle_block_runs_as_written(local_api: LocalApiProcess, tmp_path: Path) -> None:
+    """Each `post` answers the status its comment says. The block runs in bash against this run's local API, with a
+    fresh address in place of its own (the API lives for the whole test run)."""
+    [email] = set(EMAIL.findall(LIFECYCLE))
+    script = LIFECYCLE.replace("API=http://127.0.0.1:3000", f"API={local_api.url}").replace(
+        email, f"readme-{uuid.uuid4().hex[:8]}@example.com"
+    )
+    expected = [int(m) for m in re.findall(r"^.*\bpost /auth/.*#\s*(\d{3})", script, re.MULTILINE)]
+    (tmp_path / "lifecycle.sh").write_text(script)
+    # `python3` in the block reads JSON fields: this interpreter's directory first on PATH.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    run = subprocess.run(
+        ["bash", "-eu", str(tmp_path / "lifecycle.sh")],  # noqa: S607 - bash, as the README says
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr
+    statuses = [int(s) for s in re.findall(r"-> HTTP (\d{3})", run.stderr)]
+    assert len(expected) >= 10
+    assert statuses == expected
+
+
+def test_reset_password_answers_an_unconfirmed_account_as_security_md_says(local_api: LocalApiProcess) -> None:
+    email = f"unconfirmed-{uuid.uuid4().hex[:8]}@example.com"
+    signup = {"email": email, "name": "U", "password": "Correct-Horse1"}
+    assert http("POST", f"{local_api.url}/auth/signup", signup).status == 201
+
+    body = {"email": email, "otp": "123456", "new_password": "Battery-Staple2"}
+    reply = http("POST", f"{local_api.url}/auth/reset-password", body)
+
+    assert (reply.status, reply.body["code"]) == (400, "InvalidCode")
+    assert re.search(r"reset-password answers an unconfirmed account like a wrong code, 400 `InvalidCode`", SECURITY)
