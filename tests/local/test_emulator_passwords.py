@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from hypothesis import assume, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cognito_auth.passwords import broken_rules
@@ -233,22 +233,14 @@ def _layer_policy(policy: dict[str, Any]) -> PasswordPolicy:
     )
 
 
-def _line_separator_in_a_run(password: str) -> bool:
-    """The one place the layer is stricter than Cognito's documented pattern: U+0085, U+2028 or U+2029 inside the
-    password but outside the stretch between its first and last whitespace (test below)."""
-    return passwords.matches_pattern(password) and any(c in "\x85\u2028\u2029" for c in password[1:-1])
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known difference, for cognito_auth/passwords.py: it refuses every line terminator inside a password, "
-    "while Java's `[\\S]+` runs of ^[\\S]+.*[\\S]+$ take U+0085, U+2028 and U+2029 (they are not \\s)",
-)
-def test_known_difference_the_layer_refuses_a_line_separator_between_letters() -> None:
+def test_a_line_separator_between_letters_is_accepted_by_both() -> None:
+    # Java's `[\\S]+` runs of ^[\\S]+.*[\\S]+$ take U+0085, U+2028 and U+2029 (they are not \\s): only between the first
+    # and last whitespace does a line break fail the pattern.
     password = "Correct\u2028Horse1"
-    assert passwords.refusal(password, passwords.Policy.of(POLICY)) is None  # Cognito's documented rules accept it
-
+    assert passwords.refusal(password, passwords.Policy.of(POLICY)) is None
     assert broken_rules(password, _layer_policy(POLICY)) == []
+    assert passwords.refusal("Correct \u2028Horse 1", passwords.Policy.of(POLICY)) is not None
+    assert broken_rules("Correct \u2028Horse 1", _layer_policy(POLICY)) != []
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
@@ -258,7 +250,6 @@ def test_known_difference_the_layer_refuses_a_line_separator_between_letters() -
 @example(({**POLICY, "MinimumLength": 8}, "Passwort-٣٣"))
 def test_the_layer_and_the_emulator_agree_on_every_password(case: tuple[dict[str, Any], str]) -> None:
     policy, password = case
-    assume(not _line_separator_in_a_run(password))
 
     layer_accepts = not broken_rules(password, _layer_policy(policy))
     cognito_accepts = passwords.refusal(password, passwords.Policy.of(policy)) is None
