@@ -87,6 +87,9 @@ bench: $(VENV)/.installed $(SAM_VENV)/.installed ## Cold start, warm cost, memor
 	SAM_BIN="$(abspath $(SAM_VENV))/bin/sam" PYTHON313="$(PY313)" PYTHONPATH=layers/cognito_auth:. \
 	  $(PY) -m bench.run $(ARGS)
 
+lock: ## Regenerate layers/cognito_auth/requirements-lock.txt (hash-pinned, for the layer's arm64 build) from requirements.txt
+	$(MAKE) -C layers/cognito_auth lock PYTHON="$(PY313)"
+
 events: $(SAM_VENV)/.installed ## Regenerate events/*.json with sam local generate-event
 	SAM="$(SAM_VENV)/bin/sam" scripts/generate-events.sh
 
@@ -104,4 +107,4 @@ audit: venv ## pip-audit every virtual environment's packages against PyPI's vul
 clean: ## Remove build output and virtual environments
 	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .mypy_cache
 
-.PHONY: help venv dev browser lint test build validate deploy delete e2e bench events fuzz audit clean
+.PHONY: help venv dev browser lint test build validate deploy delete e2e bench lock events fuzz audit clean
