@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 from local_api.template import load_template
-from tests.infra.conftest import ROOT
+from tests.infra.conftest import ROOT, SAMCONFIG
 
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
 DEPLOY_ROLE = ROOT / "docs" / "deploy-role.yaml"
@@ -80,6 +81,48 @@ def test_the_workflow_tests_then_builds_once_then_deploys_that_build() -> None:
         assert any(s.get("with", {}).get("name") == "sam-build" for s in jobs[deploy]["steps"]), deploy
         assert any(f"sam deploy --config-env {env}" in run for run in runs[deploy]), deploy
         assert not any("sam build" in run for run in runs[deploy]), deploy
+
+
+def test_pull_requests_get_make_test_and_nothing_else() -> None:
+    document = workflow()
+    jobs = document["jobs"]
+
+    assert document["on"]["pull_request"] == {"branches": ["main"]}
+    assert "if" not in jobs["test"]
+    # Everything after the tests is skipped for a pull request: no build, no deploy, no OIDC token.
+    assert "github.event_name != 'pull_request'" in jobs["build"]["if"]
+    for deploy in ("deploy-dev", "deploy-prod"):
+        assert jobs[deploy]["needs"] == "build"
+        assert "pull_request" not in jobs[deploy]["if"]
+    assert "pull_request_target" not in document["on"]
+
+
+def test_the_browser_test_runs_on_ci_with_the_runners_chrome() -> None:
+    (step,) = [s for s in workflow()["jobs"]["test"]["steps"] if s.get("run") == "make test"]
+
+    assert step["env"]["CHROME"] == "google-chrome"
+    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines() if not line.startswith("#")]
+    assert commands.index("make browser") < commands.index("make test")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'CI="${CI:-true}"' in ci
+
+
+def test_the_region_comes_from_samconfig_for_deploy_and_end_to_end_tests_alike() -> None:
+    text = WORKFLOW.read_text()
+    jobs = workflow()["jobs"]
+    config = tomllib.loads(SAMCONFIG.read_text())
+
+    assert "vars.AWS_REGION" not in text
+    for deploy, env in (("deploy-dev", "default"), ("deploy-prod", "prod")):
+        steps = jobs[deploy]["steps"]
+        (region,) = [s for s in steps if s.get("id") == "samconfig"]
+        (credentials,) = [s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+        # The step reads this environment's region; the credentials (and so AWS_REGION for make e2e) use it.
+        assert f'["{env}"]["global"]["parameters"]["region"]' in region["run"]
+        assert credentials["with"]["aws-region"] == "${{ steps.samconfig.outputs.region }}"
+        assert steps.index(region) < steps.index(credentials)
+        assert config[env]["global"]["parameters"]["region"]
+        assert not any("--region" in s.get("run", "") for s in steps)
 
 
 def test_dev_deploys_from_main_and_prod_from_a_tag_or_by_hand_behind_its_environment() -> None:
