@@ -130,6 +130,21 @@ def test_existing_mode_with_nothing_set_names_every_missing_value() -> None:
         ("ThrottlingRateLimit", ["1", "10000"], ["0", "10001"]),
         ("ThrottlingBurstLimit", ["1", "5000"], ["0", "5001"]),
         ("StageName", ["api", "dev", "prod"], ["", "my stage", "a/b"]),
+        # One origin: browsers take one per header, and the preflight is a static answer.
+        (
+            "AllowedOrigins",
+            ["*", "https://app.example.com", "http://localhost:8081", "capacitor://localhost"],
+            [
+                "https://app.example.com,https://admin.example.com",
+                "https://app.example.com, https://admin.example.com",
+                "https://app.example.com/",
+                "https://app.example.com/login",
+                "app.example.com",
+                "",
+                "**",
+            ],
+        ),
+        ("ApiGatewayLoggingRole", ["create", "existing"], ["", "none"]),
     ],
 )
 def test_parameters_refuse_malformed_values_before_anything_is_deployed(
@@ -138,6 +153,14 @@ def test_parameters_refuse_malformed_values_before_anything_is_deployed(
     assert {value: violations(name, value) for value in accepted} == {value: [] for value in accepted}
     for value in refused:
         assert violations(name, value), f"{name}={value!r} should be refused"
+
+
+def test_a_list_of_origins_is_refused_with_a_message_that_says_why() -> None:
+    spec = PARAMETERS["AllowedOrigins"]
+
+    assert violations("AllowedOrigins", "https://app.example.com,https://admin.example.com") == ["AllowedPattern"]
+    assert "one origin" in spec["ConstraintDescription"]
+    assert "preflight" in spec["ConstraintDescription"]
 
 
 CONFIG = tomllib.loads(SAMCONFIG.read_text())

@@ -220,3 +220,10 @@ def test_no_output_exposes_a_secret() -> None:
 
     assert "ClientSecret" not in outputs
     assert "SecretString" not in outputs
+
+
+def test_the_preflight_allows_every_method_the_routes_use() -> None:
+    allowed = set(API["Cors"]["AllowMethods"].strip("'").split(","))
+
+    assert allowed >= {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+    assert set(routes().values()) <= allowed
