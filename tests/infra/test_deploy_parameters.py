@@ -11,7 +11,17 @@ import pytest
 
 from local_api.template import load_template
 from tests.infra.cfn import Stack
-from tests.infra.conftest import CASES, CLIENT_ID, POOL_ARN, POOL_ID, SAMCONFIG, SECRET_ARN, SECRET_PARAMETER
+from tests.infra.conftest import (
+    CASES,
+    CLIENT_ID,
+    POOL_ARN,
+    POOL_ID,
+    SAMCONFIG,
+    SECRET_ARN,
+    SECRET_PARAMETER,
+    SES,
+    SES_IDENTITY_ARN,
+)
 
 TEMPLATE = load_template()
 PARAMETERS: dict[str, Any] = TEMPLATE["Parameters"]
@@ -72,6 +82,19 @@ EXISTING = {"UserPoolMode": "existing"}
         ),
         ({"ExistingUserPool": POOL_ID}, "UserPoolMode=create makes a new pool"),
         ({"ExistingClientSecretParameter": SECRET_PARAMETER}, "UserPoolMode=create makes a new pool"),
+        ({"ExistingUserPoolEmailMfa": "true"}, "UserPoolMode=create makes a new pool"),
+        (
+            {
+                **EXISTING,
+                "ExistingUserPool": POOL_ID,
+                "ExistingUserPoolClientId": CLIENT_ID,
+                "ExistingClientSecretArn": SECRET_ARN,
+                "SesIdentityArn": SES_IDENTITY_ARN,
+            },
+            "UserPoolMode=existing leaves the existing pool's email as it is",
+        ),
+        ({"SesFromAddress": SES["SesFromAddress"]}, "SesFromAddress and SesConfigurationSet take effect only with SES"),
+        ({"SesConfigurationSet": "auth-email"}, "SesFromAddress and SesConfigurationSet take effect only with SES"),
     ],
     ids=[
         "existing-without-pool",
@@ -80,6 +103,10 @@ EXISTING = {"UserPoolMode": "existing"}
         "existing-with-two-secrets",
         "create-with-a-pool-id",
         "create-with-a-secret-parameter",
+        "create-with-an-existing-pools-feature",
+        "existing-with-ses",
+        "a-from-address-without-ses",
+        "a-configuration-set-without-ses",
     ],
 )
 def test_an_invalid_pool_configuration_is_refused_with_a_message_saying_what_to_set(
@@ -144,6 +171,18 @@ def test_existing_mode_with_nothing_set_names_every_missing_value() -> None:
                 "**",
             ],
         ),
+        ("UserPoolTier", ["LITE", "ESSENTIALS", "PLUS"], ["", "lite", "FREE"]),
+        ("UserPoolDeletionProtection", ["ACTIVE", "INACTIVE"], ["", "true"]),
+        ("MfaConfiguration", ["OPTIONAL", "ON"], ["OFF", "", "on"]),
+        (
+            "SesIdentityArn",
+            ["", SES_IDENTITY_ARN, "arn:aws:ses:eu-west-1:123456789012:identity/no-reply@example.com"],
+            ["example.com", "arn:aws:ses:us-east-1:1234:identity/example.com", "arn:aws:sns:us-east-1:123456789012:x"],
+        ),
+        ("SesFromAddress", ["", "no-reply@example.com", SES["SesFromAddress"]], ["no-reply", "a@b@c"]),
+        ("SesConfigurationSet", ["", "auth-email"], ["has space", "x" * 65]),
+        ("RefreshTokenRotationGracePeriodSeconds", ["0", "60"], ["-1", "61"]),
+        ("RecentSignInMinutes", ["1", "15", "1440"], ["0", "1441"]),
         ("ApiGatewayLoggingRole", ["create", "existing"], ["", "none"]),
     ],
 )

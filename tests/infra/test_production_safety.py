@@ -1,5 +1,6 @@
 """What makes the stack safe to run in production (issue 12), on the template CloudFormation would build after the
-SAM transform: one CORS origin, and an account-wide logging role only on request."""
+SAM transform: a pool that cannot be lost, email through SES, the pool's plan and what it turns on, one CORS origin,
+and an account-wide logging role only on request."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from local_api import template as local_template
+from local_api.template import load_template
 from tests.infra.cfn import Stack
-from tests.infra.conftest import CASES
-from tests.infra.test_transformed_template import api_body, of_type
+from tests.infra.conftest import CASES, EXISTING_POOL, NEW_POOL, SES
+from tests.infra.test_transformed_template import api_body, of_type, the
 
 every_case = pytest.mark.parametrize("case", list(CASES))
 
@@ -19,6 +22,149 @@ def deploy(stacks: dict[str, Stack], case: str, **overrides: str) -> dict[str, A
     stack = Stack(stacks[case].template, {**CASES[case], **overrides})
     assert stack.rule_failures() == []
     return stack.deployed()
+
+
+def environment(resources: dict[str, Any]) -> dict[str, Any]:
+    """The environment every function gets (Globals): the same for each, checked."""
+    variables = [
+        r["Properties"]["Environment"]["Variables"] for r in of_type(resources, "AWS::Lambda::Function").values()
+    ]
+    assert all(v == variables[0] for v in variables)
+    return variables[0]
+
+
+# --------------------------------------------------------------------------------------------- a pool that stays
+@pytest.mark.parametrize("case", NEW_POOL)
+def test_the_pool_outlives_the_stack_and_any_replacement(case: str, deployed: dict[str, Any]) -> None:
+    (pool,) = of_type(deployed[case]["Resources"], "AWS::Cognito::UserPool").values()
+
+    assert pool["DeletionPolicy"] == "Retain"
+    assert pool["UpdateReplacePolicy"] == "Retain"
+
+
+@pytest.mark.parametrize(("case", "protection"), [("prod", "ACTIVE"), ("prod-with-ses", "ACTIVE"), ("dev", "INACTIVE")])
+def test_production_refuses_to_delete_its_pool_and_dev_can_be_torn_down(
+    case: str, protection: str, deployed: dict[str, Any]
+) -> None:
+    assert the(deployed[case]["Resources"], "AWS::Cognito::UserPool")["DeletionProtection"] == protection
+
+
+def test_deletion_protection_is_on_unless_a_deployment_turns_it_off() -> None:
+    assert load_template()["Parameters"]["UserPoolDeletionProtection"]["Default"] == "ACTIVE"
+
+
+# ---------------------------------------------------------------------------------------------------- email
+def test_production_email_goes_through_the_given_ses_identity(deployed: dict[str, Any]) -> None:
+    email = the(deployed["prod-with-ses"]["Resources"], "AWS::Cognito::UserPool")["EmailConfiguration"]
+
+    assert email == {
+        "EmailSendingAccount": "DEVELOPER",
+        "SourceArn": SES["SesIdentityArn"],
+        "From": SES["SesFromAddress"],
+        "ConfigurationSet": SES["SesConfigurationSet"],
+    }
+
+
+@pytest.mark.parametrize("case", ["dev", "prod"])
+def test_without_an_ses_identity_the_pool_keeps_cognitos_own_sender(case: str, deployed: dict[str, Any]) -> None:
+    email = the(deployed[case]["Resources"], "AWS::Cognito::UserPool")["EmailConfiguration"]
+
+    assert email == {"EmailSendingAccount": "COGNITO_DEFAULT"}
+
+
+# ------------------------------------------------------------------------------------- the plan and what it allows
+# case -> (plan, rotation, email codes): Essentials rotates refresh tokens; email codes need SES as well; Lite has
+# neither, SES or not.
+PLANS = {
+    "dev": ("ESSENTIALS", True, False),
+    "prod": ("ESSENTIALS", True, False),
+    "prod-with-ses": ("ESSENTIALS", True, True),
+    "dev-lite": ("LITE", False, False),
+}
+
+
+@pytest.mark.parametrize("case", NEW_POOL)
+def test_the_plan_turns_on_what_it_has_and_leaves_off_what_it_lacks(case: str, deployed: dict[str, Any]) -> None:
+    plan, rotation, email_codes = PLANS[case]
+    resources = deployed[case]["Resources"]
+    pool = the(resources, "AWS::Cognito::UserPool")
+    client = the(resources, "AWS::Cognito::UserPoolClient")
+
+    assert pool["UserPoolTier"] == plan
+    assert client["RefreshTokenRotation"]["Feature"] == ("ENABLED" if rotation else "DISABLED")
+    assert ("ALLOW_REFRESH_TOKEN_AUTH" in client["ExplicitAuthFlows"]) is not rotation
+    assert ("PasswordHistorySize" in pool["Policies"]["PasswordPolicy"]) is (plan != "LITE")
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA", *(["EMAIL_OTP"] if email_codes else [])]
+    assert pool["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"] == [
+        "PASSWORD",
+        *(["EMAIL_OTP"] if email_codes else []),
+    ]
+    env = environment(resources)
+    assert (env["REFRESH_TOKEN_ROTATION"], env["EMAIL_MFA"], env["EMAIL_SIGN_IN"]) == (
+        str(rotation).lower(),
+        str(email_codes).lower(),
+        str(email_codes).lower(),
+    )
+
+
+def test_rotation_keeps_the_chosen_grace_period(stacks: dict[str, Stack]) -> None:
+    client = the(
+        deploy(stacks, "prod", RefreshTokenRotationGracePeriodSeconds="45")["Resources"], "AWS::Cognito::UserPoolClient"
+    )
+
+    assert client["RefreshTokenRotation"] == {"Feature": "ENABLED", "RetryGracePeriodSeconds": "45"}
+
+
+def test_the_plan_defaults_to_essentials() -> None:
+    assert load_template()["Parameters"]["UserPoolTier"]["Default"] == "ESSENTIALS"
+
+
+@pytest.mark.parametrize("case", NEW_POOL)
+def test_mfa_is_optional_with_totp_and_never_sms(case: str, deployed: dict[str, Any], stacks: dict[str, Stack]) -> None:
+    pool = the(deployed[case]["Resources"], "AWS::Cognito::UserPool")
+    required = the(deploy(stacks, case, MfaConfiguration="ON")["Resources"], "AWS::Cognito::UserPool")
+
+    assert pool["MfaConfiguration"] == "OPTIONAL"
+    assert required["MfaConfiguration"] == "ON"
+    assert "SOFTWARE_TOKEN_MFA" in pool["EnabledMfas"]
+    assert "SMS_MFA" not in pool["EnabledMfas"]
+    assert "SmsConfiguration" not in pool
+
+
+@pytest.mark.parametrize("case", NEW_POOL)
+def test_a_changed_email_counts_only_once_verified(case: str, deployed: dict[str, Any]) -> None:
+    pool = the(deployed[case]["Resources"], "AWS::Cognito::UserPool")
+
+    assert pool["UserAttributeUpdateSettings"] == {"AttributesRequireVerificationBeforeUpdate": ["email"]}
+    assert "email" in pool["AutoVerifiedAttributes"]
+
+
+@every_case
+def test_functions_learn_how_recent_a_sign_in_must_be(
+    case: str, deployed: dict[str, Any], stacks: dict[str, Stack]
+) -> None:
+    assert environment(deployed[case]["Resources"])["RECENT_SIGN_IN_MINUTES"] == "15"
+    assert environment(deploy(stacks, case, RecentSignInMinutes="5")["Resources"])["RECENT_SIGN_IN_MINUTES"] == "5"
+
+
+@pytest.mark.parametrize("case", EXISTING_POOL)
+def test_an_existing_pools_features_are_off_unless_the_team_says_it_has_them(
+    case: str, deployed: dict[str, Any], stacks: dict[str, Stack]
+) -> None:
+    # The stack cannot see an existing pool's plan, email or client: the plan and SES parameters do not count.
+    flags = ("REFRESH_TOKEN_ROTATION", "EMAIL_MFA", "EMAIL_SIGN_IN")
+    assert [environment(deployed[case]["Resources"])[f] for f in flags] == ["false"] * 3
+    plus = deploy(stacks, case, UserPoolTier="PLUS")
+    assert [environment(plus["Resources"])[f] for f in flags] == ["false"] * 3
+
+    declared = deploy(
+        stacks,
+        case,
+        ExistingUserPoolRefreshTokenRotation="true",
+        ExistingUserPoolEmailMfa="true",
+        ExistingUserPoolEmailSignIn="false",
+    )
+    assert [environment(declared["Resources"])[f] for f in flags] == ["true", "true", "false"]
 
 
 # ------------------------------------------------------------------------------------------------------- CORS
@@ -38,6 +184,10 @@ def test_the_preflight_and_api_gateways_own_answers_name_the_one_allowed_origin(
         assert response["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == origin, kind
 
 
+def test_production_serves_its_web_origin() -> None:
+    assert CASES["prod-with-ses"]["AllowedOrigins"] == "https://app.example.com"
+
+
 # ------------------------------------------------------------------------------------- account-wide logging role
 @every_case
 def test_the_accounts_api_gateway_logging_role_is_left_alone_unless_asked(
@@ -48,3 +198,15 @@ def test_the_accounts_api_gateway_logging_role_is_left_alone_unless_asked(
     (account,) = of_type(asked, "AWS::ApiGateway::Account").values()
     assert account["DeletionPolicy"] == "Retain"
     assert account["Properties"]["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayCloudWatchLogsRole", "Arn"]}
+
+
+@every_case
+def test_make_devs_evaluator_decides_every_condition_as_cloudformation_would(
+    case: str, stacks: dict[str, Stack]
+) -> None:
+    source = load_template()
+    params = {**local_template.parameter_defaults(source), **CASES[case]}
+
+    assert local_template.conditions(source, params) == {
+        name: stacks[case].condition(name) for name in source["Conditions"]
+    }

@@ -179,10 +179,12 @@ def test_the_secret_read_policy_names_exactly_one_secret(
 
 @pytest.mark.parametrize("case", NEW_POOL)
 def test_the_app_client_allows_only_what_the_api_uses(case: str, deployed: dict[str, Any]) -> None:
-    (client,) = of_type(deployed[case]["Resources"], "AWS::Cognito::UserPoolClient").values()
-    props = client["Properties"]
+    props = the(deployed[case]["Resources"], "AWS::Cognito::UserPoolClient")
+    rotating = props["RefreshTokenRotation"]["Feature"] == "ENABLED"
 
-    assert sorted(props["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
+    # A rotating client refuses REFRESH_TOKEN_AUTH: the flow is allowed exactly where rotation is off.
+    refresh_flow = [] if rotating else ["ALLOW_REFRESH_TOKEN_AUTH"]
+    assert sorted(props["ExplicitAuthFlows"]) == sorted(["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH", *refresh_flow])
     assert props["PreventUserExistenceErrors"] == "ENABLED"
     assert props["EnableTokenRevocation"] is True
     assert props["GenerateSecret"] is True
