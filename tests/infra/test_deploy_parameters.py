@@ -183,6 +183,9 @@ def test_existing_mode_with_nothing_set_names_every_missing_value() -> None:
         ("SesConfigurationSet", ["", "auth-email"], ["has space", "x" * 65]),
         ("RefreshTokenRotationGracePeriodSeconds", ["0", "60"], ["-1", "61"]),
         ("RecentSignInMinutes", ["1", "15", "1440"], ["0", "1441"]),
+        ("WafRateLimit", ["10", "3000"], ["9"]),
+        ("WafAuthRateLimit", ["10", "300"], ["0"]),
+        ("EnableWaf", ["true", "false"], ["yes", ""]),
         ("ApiGatewayLoggingRole", ["create", "existing"], ["", "none"]),
     ],
 )
@@ -222,3 +225,10 @@ def test_samconfig_has_dev_as_default_and_prod() -> None:
 def test_prod_change_sets_wait_for_a_person_and_dev_ones_do_not() -> None:
     assert CONFIG["prod"]["deploy"]["parameters"]["confirm_changeset"] is True
     assert CONFIG["default"]["deploy"]["parameters"]["confirm_changeset"] is False
+
+
+def test_dev_can_be_thrown_away_and_prod_is_protected_and_firewalled() -> None:
+    dev, prod = CASES["dev"], CASES["prod"]
+
+    assert (dev["UserPoolDeletionProtection"], dev["EnableWaf"]) == ("INACTIVE", "false")
+    assert (prod["UserPoolDeletionProtection"], prod["EnableWaf"]) == ("ACTIVE", "true")

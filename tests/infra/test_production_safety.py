@@ -1,9 +1,11 @@
 """What makes the stack safe to run in production (issue 12), on the template CloudFormation would build after the
-SAM transform: a pool that cannot be lost, email through SES, the pool's plan and what it turns on, one CORS origin,
-and an account-wide logging role only on request."""
+SAM transform: per-client limits at the firewall, a pool that cannot be lost, email through SES, the pool's plan and
+what it turns on, one CORS origin, and an account-wide logging role only on request."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from tests.infra.conftest import CASES, EXISTING_POOL, NEW_POOL, SES
 from tests.infra.test_transformed_template import api_body, of_type, the
 
 every_case = pytest.mark.parametrize("case", list(CASES))
+WAF_ON = [case for case in CASES if CASES[case].get("EnableWaf", "true") == "true"]
 
 
 def deploy(stacks: dict[str, Stack], case: str, **overrides: str) -> dict[str, Any]:
@@ -165,6 +168,137 @@ def test_an_existing_pools_features_are_off_unless_the_team_says_it_has_them(
         ExistingUserPoolEmailSignIn="false",
     )
     assert [environment(declared["Resources"])[f] for f in flags] == ["true", "true", "false"]
+
+
+# ------------------------------------------------------------------------------------------ per-client limits
+# Routes that take an email, a password or a code, and the account and challenge routes: the firewall's tighter
+# per-IP limit. The first six exist; the others are being built (a path that does not exist matches nothing).
+TIGHT = [
+    "/auth/signup",
+    "/auth/confirm",
+    "/auth/resend-code",
+    "/auth/signin",
+    "/auth/forgot-password",
+    "/auth/reset-password",
+    "/auth/signin/email-code",
+    "/auth/challenge",
+    "/auth/change-password",
+    "/auth/change-email",
+    "/auth/verify-email",
+    "/auth/me",
+    "/auth/mfa",
+    "/auth/mfa/totp",
+    "/auth/mfa/totp/verify",
+]
+# Need a valid token; only the per-IP limit on every route applies to them.
+LOOSE = ["/auth/refresh", "/auth/signout", "/auth/revoke", "/getData", "/auth/signins", "/auth/me/data"]
+
+
+def web_acl(resources: dict[str, Any]) -> dict[str, Any]:
+    return the(resources, "AWS::WAFv2::WebACL")
+
+
+def rules(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {rule["Name"]: rule for rule in web_acl(resources)["Rules"]}
+
+
+@pytest.mark.parametrize("case", WAF_ON)
+def test_the_firewall_guards_the_apis_only_stage(case: str, deployed: dict[str, Any]) -> None:
+    resources = deployed[case]["Resources"]
+    (stage,) = of_type(resources, "AWS::ApiGateway::Stage")
+    association = the(resources, "AWS::WAFv2::WebACLAssociation")
+
+    assert association["WebACLArn"] == {"Fn::GetAtt": ["WebAcl", "Arn"]}
+    assert association["ResourceArn"] == {
+        "Fn::Sub": f"arn:aws:apigateway:us-east-1::/restapis/${{AuthApi}}/stages/${{{stage}}}"
+    }
+    assert web_acl(resources)["Scope"] == "REGIONAL"
+    assert web_acl(resources)["DefaultAction"] == {"Allow": {}}
+
+
+@pytest.mark.parametrize("case", WAF_ON)
+def test_each_ip_has_its_own_budget_tighter_on_the_routes_worth_guessing(
+    case: str, deployed: dict[str, Any], stacks: dict[str, Stack]
+) -> None:
+    found = rules(deployed[case]["Resources"])
+    parameters = stacks[case].parameters
+    tight = found["per-ip-auth-routes"]["Statement"]["RateBasedStatement"]
+    every = found["per-ip-all-routes"]["Statement"]["RateBasedStatement"]
+
+    assert tight["AggregateKeyType"] == every["AggregateKeyType"] == "IP"
+    assert tight["Limit"] == parameters["WafAuthRateLimit"]
+    assert every["Limit"] == parameters["WafRateLimit"]
+    assert int(tight["Limit"]) < int(every["Limit"])
+    assert "ScopeDownStatement" not in every
+    pattern = re.compile(tight["ScopeDownStatement"]["RegexMatchStatement"]["RegexString"])
+    stage = parameters["StageName"]
+    for path in TIGHT:
+        # Through the stage's URL, a custom domain without it, and with a trailing slash.
+        for seen in (f"/{stage}{path}", path, f"/{stage}{path}/"):
+            assert pattern.search(seen), seen
+    for path in LOOSE:
+        assert not pattern.search(f"/{stage}{path}"), path
+
+
+@pytest.mark.parametrize("case", WAF_ON)
+def test_a_limited_client_gets_429_with_retry_after_and_cors_like_the_stages_own(
+    case: str, deployed: dict[str, Any], stacks: dict[str, Stack]
+) -> None:
+    resources = deployed[case]["Resources"]
+    bodies = web_acl(resources)["CustomResponseBodies"]
+
+    for name in ("per-ip-auth-routes", "per-ip-all-routes"):
+        response = rules(resources)[name]["Action"]["Block"]["CustomResponse"]
+        assert response["ResponseCode"] == 429
+        assert json.loads(bodies[response["CustomResponseBodyKey"]]["Content"]) == {"message": "Too Many Requests"}
+        headers = {h["Name"]: h["Value"] for h in response["ResponseHeaders"]}
+        assert int(headers["Retry-After"]) > 0
+        assert headers["Access-Control-Allow-Origin"] == stacks[case].parameters["AllowedOrigins"]
+
+
+@pytest.mark.parametrize("case", WAF_ON)
+def test_addresses_known_for_attacks_are_refused_by_awss_reputation_list(case: str, deployed: dict[str, Any]) -> None:
+    rule = rules(deployed[case]["Resources"])["aws-ip-reputation"]
+
+    assert rule["Statement"]["ManagedRuleGroupStatement"] == {
+        "VendorName": "AWS",
+        "Name": "AWSManagedRulesAmazonIpReputationList",
+    }
+    assert rule["OverrideAction"] == {"None": {}}  # its own Block actions apply, not Count
+    assert rule["Priority"] < min(
+        r["Priority"] for n, r in rules(deployed[case]["Resources"]).items() if n != rule["Name"]
+    )
+
+
+@pytest.mark.parametrize("case", WAF_ON)
+def test_the_firewall_logs_blocked_requests_without_their_tokens(
+    case: str, deployed: dict[str, Any], stacks: dict[str, Stack]
+) -> None:
+    resources = deployed[case]["Resources"]
+    logging = the(resources, "AWS::WAFv2::LoggingConfiguration")
+    group = resources["WafLogGroup"]["Properties"]
+
+    assert logging["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
+    assert logging["LoggingFilter"]["DefaultBehavior"] == "DROP"
+    assert logging["LoggingFilter"]["Filters"] == [
+        {"Behavior": "KEEP", "Requirement": "MEETS_ANY", "Conditions": [{"ActionCondition": {"Action": "BLOCK"}}]}
+    ]
+    assert group["LogGroupName"].startswith("aws-waf-logs-")
+    assert group["RetentionInDays"] == stacks[case].parameters["LogRetentionDays"]
+    # Sampled requests would keep blocked requests' Authorization headers for three hours.
+    configs = [web_acl(resources)["VisibilityConfig"], *(r["VisibilityConfig"] for r in rules(resources).values())]
+    assert all(c["SampledRequestsEnabled"] is False and c["CloudWatchMetricsEnabled"] is True for c in configs)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c not in WAF_ON])
+def test_without_the_firewall_nothing_of_it_is_deployed_or_paid_for(case: str, deployed: dict[str, Any]) -> None:
+    assert [r["Type"] for r in deployed[case]["Resources"].values() if r["Type"].startswith("AWS::WAFv2::")] == []
+    assert "WafBlocksAlarm" not in deployed[case]["Resources"]
+
+
+def test_dev_runs_without_the_firewall_and_prod_with_it() -> None:
+    assert CASES["dev"]["EnableWaf"] == "false"
+    assert CASES["prod"]["EnableWaf"] == "true"
 
 
 # ------------------------------------------------------------------------------------------------------- CORS

@@ -227,3 +227,11 @@ def test_the_preflight_allows_every_method_the_routes_use() -> None:
 
     assert allowed >= {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
     assert set(routes().values()) <= allowed
+
+
+def test_the_stage_has_a_firewall_unless_a_deployment_turns_it_off() -> None:
+    association = next(iter(of_type("AWS::WAFv2::WebACLAssociation").values()))
+
+    assert DEFAULTS["EnableWaf"] == "true"
+    assert association["Condition"] == "Waf"
+    assert "${AuthApi.Stage}" in association["Properties"]["ResourceArn"]["Fn::Sub"]
