@@ -36,8 +36,8 @@ SES = {
     "SesConfigurationSet": "auth-email",
 }
 
-# The ways the template is deployed: samconfig.toml's environments; production as the README asks for it (SES, a
-# web origin); dev on the Lite plan, whose SES cannot turn on what Lite lacks; and an existing pool (the original
+# The ways the template is deployed: samconfig.toml's environments; production as the README asks for it (SES, an
+# alarm address); dev on the Lite plan, whose SES cannot turn on what Lite lacks; and an existing pool (the original
 # Flask app's) with its client secret in Secrets Manager (pool given by id) or in SSM (pool given by ARN).
 EXISTING = {"UserPoolMode": "existing", "ExistingUserPoolClientId": CLIENT_ID}
 CASES: dict[str, dict[str, str]] = {
@@ -46,6 +46,7 @@ CASES: dict[str, dict[str, str]] = {
     "prod-with-ses": {
         **samconfig_overrides("prod"),
         **SES,
+        "AlarmEmail": "oncall@example.com",
         "AllowedOrigins": "https://app.example.com",
     },
     "dev-lite": {**samconfig_overrides("default"), "UserPoolTier": "LITE", "SesIdentityArn": SES_IDENTITY_ARN},

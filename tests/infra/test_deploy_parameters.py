@@ -181,6 +181,7 @@ def test_existing_mode_with_nothing_set_names_every_missing_value() -> None:
         ),
         ("SesFromAddress", ["", "no-reply@example.com", SES["SesFromAddress"]], ["no-reply", "a@b@c"]),
         ("SesConfigurationSet", ["", "auth-email"], ["has space", "x" * 65]),
+        ("AlarmEmail", ["", "oncall@example.com"], ["oncall", "on call@example.com"]),
         ("RefreshTokenRotationGracePeriodSeconds", ["0", "60"], ["-1", "61"]),
         ("RecentSignInMinutes", ["1", "15", "1440"], ["0", "1441"]),
         ("WafRateLimit", ["10", "3000"], ["9"]),

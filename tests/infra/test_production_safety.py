@@ -1,11 +1,13 @@
 """What makes the stack safe to run in production (issue 12), on the template CloudFormation would build after the
 SAM transform: per-client limits at the firewall, a pool that cannot be lost, email through SES, the pool's plan and
-what it turns on, one CORS origin, and an account-wide logging role only on request."""
+what it turns on, alarms and a dashboard, one CORS origin, and an account-wide logging role only on request."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +15,12 @@ import pytest
 from local_api import template as local_template
 from local_api.template import load_template
 from tests.infra.cfn import Stack
-from tests.infra.conftest import CASES, EXISTING_POOL, NEW_POOL, SES
+from tests.infra.conftest import CASES, EXISTING_POOL, NEW_POOL, ROOT, SES, transform
 from tests.infra.test_transformed_template import api_body, of_type, the
 
 every_case = pytest.mark.parametrize("case", list(CASES))
 WAF_ON = [case for case in CASES if CASES[case].get("EnableWaf", "true") == "true"]
+API_NAME = "auth-api-test-api"  # the RestApi's Name for the tests' stack name (tests/infra/cfn.py PSEUDO)
 
 
 def deploy(stacks: dict[str, Stack], case: str, **overrides: str) -> dict[str, Any]:
@@ -332,6 +335,181 @@ def test_the_accounts_api_gateway_logging_role_is_left_alone_unless_asked(
     (account,) = of_type(asked, "AWS::ApiGateway::Account").values()
     assert account["DeletionPolicy"] == "Retain"
     assert account["Properties"]["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayCloudWatchLogsRole", "Arn"]}
+
+
+# ---------------------------------------------------------------------------------------- alarms and dashboard
+ALARMS = {
+    "api-5xx-rate",
+    "api-p99-latency",
+    "function-failures",
+    "lambda-throttles",
+    "cognito-throttled",
+    "cognito-unavailable",
+}
+
+
+def alarms(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        a["Properties"]["AlarmName"].removeprefix("auth-api-test-"): a["Properties"]
+        for a in of_type(resources, "AWS::CloudWatch::Alarm").values()
+    }
+
+
+@every_case
+def test_every_alarm_notifies_the_alarm_topic_when_it_fires_and_when_it_clears(
+    case: str, deployed: dict[str, Any]
+) -> None:
+    found = alarms(deployed[case]["Resources"])
+
+    assert set(found) == ALARMS | ({"waf-blocks"} if case in WAF_ON else set())
+    for name, alarm in found.items():
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+        assert len(alarm["AlarmDescription"]) > 30, name
+
+
+@pytest.mark.parametrize(("case", "address"), [("prod-with-ses", "oncall@example.com"), ("prod", None), ("dev", None)])
+def test_an_alarm_address_is_subscribed_only_when_given(
+    case: str, address: str | None, deployed: dict[str, Any]
+) -> None:
+    subscriptions = of_type(deployed[case]["Resources"], "AWS::SNS::Subscription")
+
+    assert [s["Properties"]["Endpoint"] for s in subscriptions.values()] == ([address] if address else [])
+    assert all(s["Properties"]["TopicArn"] == {"Ref": "AlarmTopic"} for s in subscriptions.values())
+
+
+def dimensions(metric: dict[str, Any]) -> dict[str, Any]:
+    return {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+
+
+@every_case
+def test_the_api_alarms_watch_this_apis_stage(case: str, deployed: dict[str, Any], stacks: dict[str, Stack]) -> None:
+    resources = deployed[case]["Resources"]
+    found = alarms(resources)
+    stage = {"ApiName": API_NAME, "Stage": stacks[case].parameters["StageName"]}
+    (api,) = of_type(resources, "AWS::ApiGateway::RestApi").values()
+
+    assert api["Properties"]["Name"] == API_NAME
+    assert dimensions(found["api-p99-latency"]) == stage
+    assert found["api-p99-latency"]["ExtendedStatistic"] == "p99"
+    assert found["api-p99-latency"]["Threshold"] == stacks[case].parameters["LatencyAlarmMilliseconds"]
+    rate = {m["Id"]: m for m in found["api-5xx-rate"]["Metrics"]}
+    assert {m["MetricStat"]["Metric"]["MetricName"] for m in rate.values() if "MetricStat" in m} == {
+        "5XXError",
+        "Count",
+    }
+    assert all(dimensions(m["MetricStat"]["Metric"]) == stage for m in rate.values() if "MetricStat" in m)
+    assert [m["Id"] for m in rate.values() if m.get("ReturnData")] == ["rate"]
+
+
+@pytest.mark.parametrize("case", WAF_ON)
+def test_the_firewall_alarm_watches_this_web_acl(case: str, deployed: dict[str, Any]) -> None:
+    resources = deployed[case]["Resources"]
+
+    assert dimensions(alarms(resources)["waf-blocks"]) == {
+        "WebACL": web_acl(resources)["Name"],
+        "Region": "us-east-1",
+        "Rule": "ALL",
+    }
+
+
+def access_log_fields(resources: dict[str, Any]) -> set[str]:
+    stage = the(resources, "AWS::ApiGateway::Stage")
+    return set(json.loads(re.sub(r"\$context\.[\w.]+", "x", stage["AccessLogSetting"]["Format"])))
+
+
+@every_case
+def test_the_log_based_alarms_count_from_fields_their_logs_have(case: str, deployed: dict[str, Any]) -> None:
+    resources = deployed[case]["Resources"]
+    filters = {
+        f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"]
+        for f in of_type(resources, "AWS::Logs::MetricFilter").values()
+    }
+    found = alarms(resources)
+
+    assert set(filters) == {"FunctionFailures", "CognitoThrottled", "CognitoUnavailable"}
+    assert filters["FunctionFailures"]["LogGroupName"] == {"Ref": "FunctionLogGroup"}
+    assert "platform.report" in filters["FunctionFailures"]["FilterPattern"]
+    for name in ("CognitoThrottled", "CognitoUnavailable"):
+        assert filters[name]["LogGroupName"] == {"Ref": "ApiAccessLogGroup"}
+        # Only answers a function gave (Lambda's own status 200), not API Gateway's throttling or the firewall's.
+        assert '$.integrationStatus = "200"' in filters[name]["FilterPattern"]
+        assert set(re.findall(r"\$\.(\w+)", filters[name]["FilterPattern"])) <= access_log_fields(resources)
+    for alarm, metric in (
+        ("function-failures", "FunctionFailures"),
+        ("cognito-throttled", "CognitoThrottled"),
+        ("cognito-unavailable", "CognitoUnavailable"),
+    ):
+        assert found[alarm]["MetricName"] == metric
+        assert found[alarm]["Namespace"] == filters[metric]["MetricTransformations"][0]["MetricNamespace"]
+    assert found["lambda-throttles"]["Namespace"] == "AWS/Lambda"
+
+
+# What the functions publish (Powertools, namespace AuthApi, dimension service=auth-api): found in their code, plus
+# the three the layer is getting (sign-in answered 401, any 4xx, any 5xx a function answers).
+PUBLISHED = {
+    name
+    for app in (ROOT / "functions").glob("*/app.py")
+    for name in re.findall(r'add_metric\(name="(\w+)"', app.read_text())
+}
+COMING = {"SignInFailures", "ClientErrors", "ServerErrors"}
+
+
+@every_case
+def test_the_dashboard_shows_the_auth_funnel_from_the_functions_own_metrics(
+    case: str, deployed: dict[str, Any]
+) -> None:
+    dashboard = the(deployed[case]["Resources"], "AWS::CloudWatch::Dashboard")
+    body = json.loads(dashboard["DashboardBody"])
+    metrics = [m for w in body["widgets"] for m in w["properties"]["metrics"]]
+    shown = {m[1] for m in metrics if m[0] == "AuthApi"}
+
+    assert {"SignUps", "Confirmations", "SignIns"} <= PUBLISHED
+    assert shown == PUBLISHED | COMING
+    assert all(m[2:4] == ["service", "auth-api"] for m in metrics if m[0] == "AuthApi")
+    (funnel,) = [w for w in body["widgets"] if w["properties"]["title"].startswith("Auth funnel")]
+    assert [m[1] for m in funnel["properties"]["metrics"]] == ["SignUps", "Confirmations", "SignIns", "SignInFailures"]
+    # The alarms' own metrics and the API's, for this stack only.
+    assert {m[1] for m in metrics if m[0] == "AuthApi/auth-api-test"} == {
+        "FunctionFailures",
+        "CognitoThrottled",
+        "CognitoUnavailable",
+    }
+    assert all(API_NAME in m for m in metrics if m[0] in ("AWS/ApiGateway", "AWS/WAFV2"))
+
+
+# ---------------------------------------------------------------------------------------- the cost of a route
+def test_a_new_route_adds_its_function_role_and_permission_and_nothing_else(
+    transformed: dict[str, Any], tmp_path: Path
+) -> None:
+    template = load_template()
+    template["Resources"]["WhoAmIFunction"] = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "CodeUri": "functions/get_data/",
+            "Events": {
+                "Api": {
+                    "Type": "Api",
+                    "Properties": {"RestApiId": {"Ref": "AuthApi"}, "Path": "/auth/whoami", "Method": "get"},
+                }
+            },
+        },
+    }
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template))
+
+    grown = transform(path, {"prod": CASES["prod"]})["prod"]
+
+    def kinds(t: dict[str, Any]) -> Counter[str]:
+        return Counter(r["Type"] for r in t["Resources"].values())
+
+    assert kinds(grown) - kinds(transformed["prod"]) == Counter(
+        {"AWS::Lambda::Function": 1, "AWS::IAM::Role": 1, "AWS::Lambda::Permission": 1}
+    )
+    assert kinds(transformed["prod"]) - kinds(grown) == Counter()
+    function = grown["Resources"]["WhoAmIFunction"]["Properties"]
+    assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
+    assert function["Environment"] == transformed["prod"]["Resources"]["SignInFunction"]["Properties"]["Environment"]
 
 
 @every_case
