@@ -16,6 +16,7 @@ from tests.infra.conftest import (
     CLIENT_ID,
     POOL_ARN,
     POOL_ID,
+    ROOT,
     SAMCONFIG,
     SECRET_ARN,
     SECRET_PARAMETER,
@@ -188,6 +189,11 @@ def test_existing_mode_with_nothing_set_names_every_missing_value() -> None:
         ("WafAuthRateLimit", ["10", "300"], ["0"]),
         ("EnableWaf", ["true", "false"], ["yes", ""]),
         ("ApiGatewayLoggingRole", ["create", "existing"], ["", "none"]),
+        (
+            "PermissionsBoundaryPolicy",
+            ["", "github-deploy-auth-api-prod-boundary"],
+            ["arn:aws:iam::123456789012:policy/x", "has space"],
+        ),
     ],
 )
 def test_parameters_refuse_malformed_values_before_anything_is_deployed(
@@ -233,3 +239,14 @@ def test_dev_can_be_thrown_away_and_prod_is_protected_and_firewalled() -> None:
 
     assert (dev["UserPoolDeletionProtection"], dev["EnableWaf"]) == ("INACTIVE", "false")
     assert (prod["UserPoolDeletionProtection"], prod["EnableWaf"]) == ("ACTIVE", "true")
+
+
+def test_each_environment_names_the_boundary_its_deploy_role_stack_makes() -> None:
+    role = load_template(ROOT / "docs" / "deploy-role.yaml")
+    made = role["Outputs"]["PermissionsBoundaryPolicy"]["Value"]["Fn::Sub"]
+
+    assert role["Resources"]["PermissionsBoundary"]["Properties"]["ManagedPolicyName"] == {"Fn::Sub": made}
+    for env in ("default", "prod"):
+        stack = CONFIG[env]["global"]["parameters"]["stack_name"]
+        named = dict(o.split("=", 1) for o in CONFIG[env]["deploy"]["parameters"]["parameter_overrides"])
+        assert named["PermissionsBoundaryPolicy"] == made.replace("${AuthApiStackName}", stack), env

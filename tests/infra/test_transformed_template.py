@@ -286,6 +286,21 @@ def test_every_function_logs_to_the_one_function_log_group_with_the_chosen_reten
     assert group["LogGroupName"] == "/aws/lambda/auth-api-test-functions"
 
 
+@every_case
+def test_each_role_of_the_stack_carries_the_deploy_roles_permissions_boundary(
+    case: str, deployed: dict[str, Any], stacks: dict[str, Stack]
+) -> None:
+    roles = of_type(deployed[case]["Resources"], "AWS::IAM::Role")
+    boundary = stacks[case].parameters["PermissionsBoundaryPolicy"]
+
+    assert roles
+    for name, role in roles.items():
+        if boundary:
+            assert role["Properties"]["PermissionsBoundary"] == f"arn:aws:iam::123456789012:policy/{boundary}", name
+        else:
+            assert "PermissionsBoundary" not in role["Properties"], name
+
+
 def test_every_case_transforms_to_a_template_cfn_lint_accepts(transformed: dict[str, Any], tmp_path: Path) -> None:
     files = []
     for case, template in transformed.items():

@@ -116,6 +116,7 @@ def test_cloudformation_only_properties_become_cognito_api_calls() -> None:
     assert "EnabledMfas" not in pool
     assert "MfaConfiguration" not in pool
     assert pool["PoolName"] == "local-users"
+    assert pool["UserPoolTags"] == {"auth-api-stack": "local"}
     assert mfa == {
         "UserPoolId": "us-east-1_Local",
         "MfaConfiguration": "OPTIONAL",
