@@ -250,3 +250,10 @@ def test_each_environment_names_the_boundary_its_deploy_role_stack_makes() -> No
         stack = CONFIG[env]["global"]["parameters"]["stack_name"]
         named = dict(o.split("=", 1) for o in CONFIG[env]["deploy"]["parameters"]["parameter_overrides"])
         assert named["PermissionsBoundaryPolicy"] == made.replace("${AuthApiStackName}", stack), env
+
+
+def test_the_readme_describes_every_parameter_of_the_template() -> None:
+    readme = (ROOT / "README.md").read_text()
+    deploy = readme[readme.index("\n## Deploy") : readme.index("\n## Performance")]
+
+    assert [name for name in PARAMETERS if f"`{name}`" not in deploy] == []
