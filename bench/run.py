@@ -116,7 +116,7 @@ def function_environment(template: dict[str, Any], name: str, function: dict[str
         "_HANDLER": str(globals_function.get("Handler", "app.lambda_handler")),
         "_X_AMZN_TRACE_ID": "Root=1-65a1b2c3-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1",
     }
-    for key, value in cfn.resolve(variables, cfn.parameter_defaults(template)).items():
+    for key, value in cfn.evaluate(template, variables).items():
         if not isinstance(value, dict):
             continue
         if key not in DEPLOYED:

@@ -117,8 +117,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+# `make dev` runs with every feature of the pool on, as if the pool sent its email through SES (which Cognito
+# requires for email MFA and sign-in with an emailed code): a made-up identity; nothing is sent, codes go to the
+# outbox. --param overrides these like any other default.
+LOCAL_PARAMETERS = {
+    "SesIdentityArn": "arn:aws:ses:us-east-1:123456789012:identity/example.com",
+    "SesFromAddress": "Auth API (local) <no-reply@example.com>",
+}
+
+
 def template_params(document: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     params = template.parameter_defaults(document)
+    params.update({name: value for name, value in LOCAL_PARAMETERS.items() if name in params})
     for item in overrides:
         name, _, value = item.partition("=")
         if name not in params:
@@ -162,6 +172,7 @@ def start_emulator(document: dict[str, Any], params: dict[str, Any]) -> Cognito:
         endpoint = f"http://{host}:{port}"
         idp = boto3.client("cognito-idp", region_name=EMULATOR_REGION, endpoint_url=endpoint)
         pool_id = idp.create_user_pool(**template.user_pool_kwargs(document, params))["UserPool"]["Id"]
+        idp.set_user_pool_mfa_config(**template.user_pool_mfa_config_kwargs(document, pool_id, params))
         client_args = template.user_pool_client_kwargs(document, pool_id, params)
         client = idp.create_user_pool_client(**client_args)["UserPoolClient"]
         outbox = emulator.Outbox(on_send=lambda m: say(f"  [outbox] {m.purpose} code for {printable(m.to)}: {m.code}"))

@@ -29,17 +29,47 @@ def samconfig_overrides(env: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in overrides)
 
 
-# The ways the template is deployed: samconfig.toml's environments, and an existing pool (the original Flask app's)
-# with its client secret in Secrets Manager (pool given by id) or in SSM (pool given by ARN).
+SES_IDENTITY_ARN = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
+SES = {
+    "SesIdentityArn": SES_IDENTITY_ARN,
+    "SesFromAddress": "Example <no-reply@example.com>",
+    "SesConfigurationSet": "auth-email",
+}
+
+# The ways the template is deployed: samconfig.toml's environments; production as the README asks for it (SES, an
+# alarm address); dev on the Lite plan, whose SES cannot turn on what Lite lacks; and an existing pool (the original
+# Flask app's) with its client secret in Secrets Manager (pool given by id) or in SSM (pool given by ARN).
 EXISTING = {"UserPoolMode": "existing", "ExistingUserPoolClientId": CLIENT_ID}
 CASES: dict[str, dict[str, str]] = {
     "dev": samconfig_overrides("default"),
     "prod": samconfig_overrides("prod"),
+    "prod-with-ses": {
+        **samconfig_overrides("prod"),
+        **SES,
+        "AlarmEmail": "oncall@example.com",
+        "AllowedOrigins": "https://app.example.com",
+    },
+    "dev-lite": {**samconfig_overrides("default"), "UserPoolTier": "LITE", "SesIdentityArn": SES_IDENTITY_ARN},
     "existing-pool-secretsmanager": {**EXISTING, "ExistingUserPool": POOL_ID, "ExistingClientSecretArn": SECRET_ARN},
     "existing-pool-ssm": {**EXISTING, "ExistingUserPool": POOL_ARN, "ExistingClientSecretParameter": SECRET_PARAMETER},
 }
-NEW_POOL = ["dev", "prod"]
+NEW_POOL = ["dev", "prod", "prod-with-ses", "dev-lite"]
 EXISTING_POOL = ["existing-pool-secretsmanager", "existing-pool-ssm"]
+
+
+def transform(template_path: Path, cases: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """Each case's template as the SAM transform leaves it for CloudFormation (one translator run for all)."""
+    result = subprocess.run(
+        [str(sam_python()), str(Path(__file__).parent / "sam_transform.py"), str(template_path)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    templates: dict[str, dict[str, Any]] = json.loads(result.stdout)
+    return templates
 
 
 def sam_python() -> Path:
@@ -52,18 +82,8 @@ def sam_python() -> Path:
 
 @pytest.fixture(scope="session")
 def transformed() -> dict[str, dict[str, Any]]:
-    """Each case's template as the SAM transform leaves it for CloudFormation (one translator run for all)."""
-    result = subprocess.run(
-        [str(sam_python()), str(Path(__file__).parent / "sam_transform.py"), str(ROOT / "template.yaml")],
-        input=json.dumps(CASES),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    templates: dict[str, dict[str, Any]] = json.loads(result.stdout)
-    return templates
+    """Each case's template as the SAM transform leaves it for CloudFormation."""
+    return transform(ROOT / "template.yaml", CASES)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,18 @@ import pytest
 
 from local_api.template import load_template
 from tests.infra.cfn import Stack
-from tests.infra.conftest import CASES, CLIENT_ID, POOL_ARN, POOL_ID, SAMCONFIG, SECRET_ARN, SECRET_PARAMETER
+from tests.infra.conftest import (
+    CASES,
+    CLIENT_ID,
+    POOL_ARN,
+    POOL_ID,
+    ROOT,
+    SAMCONFIG,
+    SECRET_ARN,
+    SECRET_PARAMETER,
+    SES,
+    SES_IDENTITY_ARN,
+)
 
 TEMPLATE = load_template()
 PARAMETERS: dict[str, Any] = TEMPLATE["Parameters"]
@@ -72,6 +83,19 @@ EXISTING = {"UserPoolMode": "existing"}
         ),
         ({"ExistingUserPool": POOL_ID}, "UserPoolMode=create makes a new pool"),
         ({"ExistingClientSecretParameter": SECRET_PARAMETER}, "UserPoolMode=create makes a new pool"),
+        ({"ExistingUserPoolEmailMfa": "true"}, "UserPoolMode=create makes a new pool"),
+        (
+            {
+                **EXISTING,
+                "ExistingUserPool": POOL_ID,
+                "ExistingUserPoolClientId": CLIENT_ID,
+                "ExistingClientSecretArn": SECRET_ARN,
+                "SesIdentityArn": SES_IDENTITY_ARN,
+            },
+            "UserPoolMode=existing leaves the existing pool's email as it is",
+        ),
+        ({"SesFromAddress": SES["SesFromAddress"]}, "SesFromAddress and SesConfigurationSet take effect only with SES"),
+        ({"SesConfigurationSet": "auth-email"}, "SesFromAddress and SesConfigurationSet take effect only with SES"),
     ],
     ids=[
         "existing-without-pool",
@@ -80,6 +104,10 @@ EXISTING = {"UserPoolMode": "existing"}
         "existing-with-two-secrets",
         "create-with-a-pool-id",
         "create-with-a-secret-parameter",
+        "create-with-an-existing-pools-feature",
+        "existing-with-ses",
+        "a-from-address-without-ses",
+        "a-configuration-set-without-ses",
     ],
 )
 def test_an_invalid_pool_configuration_is_refused_with_a_message_saying_what_to_set(
@@ -130,6 +158,42 @@ def test_existing_mode_with_nothing_set_names_every_missing_value() -> None:
         ("ThrottlingRateLimit", ["1", "10000"], ["0", "10001"]),
         ("ThrottlingBurstLimit", ["1", "5000"], ["0", "5001"]),
         ("StageName", ["api", "dev", "prod"], ["", "my stage", "a/b"]),
+        # One origin: browsers take one per header, and the preflight is a static answer.
+        (
+            "AllowedOrigins",
+            ["*", "https://app.example.com", "http://localhost:8081", "capacitor://localhost"],
+            [
+                "https://app.example.com,https://admin.example.com",
+                "https://app.example.com, https://admin.example.com",
+                "https://app.example.com/",
+                "https://app.example.com/login",
+                "app.example.com",
+                "",
+                "**",
+            ],
+        ),
+        ("UserPoolTier", ["LITE", "ESSENTIALS", "PLUS"], ["", "lite", "FREE"]),
+        ("UserPoolDeletionProtection", ["ACTIVE", "INACTIVE"], ["", "true"]),
+        ("MfaConfiguration", ["OPTIONAL", "ON"], ["OFF", "", "on"]),
+        (
+            "SesIdentityArn",
+            ["", SES_IDENTITY_ARN, "arn:aws:ses:eu-west-1:123456789012:identity/no-reply@example.com"],
+            ["example.com", "arn:aws:ses:us-east-1:1234:identity/example.com", "arn:aws:sns:us-east-1:123456789012:x"],
+        ),
+        ("SesFromAddress", ["", "no-reply@example.com", SES["SesFromAddress"]], ["no-reply", "a@b@c"]),
+        ("SesConfigurationSet", ["", "auth-email"], ["has space", "x" * 65]),
+        ("AlarmEmail", ["", "oncall@example.com"], ["oncall", "on call@example.com"]),
+        ("RefreshTokenRotationGracePeriodSeconds", ["0", "60"], ["-1", "61"]),
+        ("RecentSignInMinutes", ["1", "15", "1440"], ["0", "1441"]),
+        ("WafRateLimit", ["10", "3000"], ["9"]),
+        ("WafAuthRateLimit", ["10", "300"], ["0"]),
+        ("EnableWaf", ["true", "false"], ["yes", ""]),
+        ("ApiGatewayLoggingRole", ["create", "existing"], ["", "none"]),
+        (
+            "PermissionsBoundaryPolicy",
+            ["", "github-deploy-auth-api-prod-boundary"],
+            ["arn:aws:iam::123456789012:policy/x", "has space"],
+        ),
     ],
 )
 def test_parameters_refuse_malformed_values_before_anything_is_deployed(
@@ -138,6 +202,14 @@ def test_parameters_refuse_malformed_values_before_anything_is_deployed(
     assert {value: violations(name, value) for value in accepted} == {value: [] for value in accepted}
     for value in refused:
         assert violations(name, value), f"{name}={value!r} should be refused"
+
+
+def test_a_list_of_origins_is_refused_with_a_message_that_says_why() -> None:
+    spec = PARAMETERS["AllowedOrigins"]
+
+    assert violations("AllowedOrigins", "https://app.example.com,https://admin.example.com") == ["AllowedPattern"]
+    assert "one origin" in spec["ConstraintDescription"]
+    assert "preflight" in spec["ConstraintDescription"]
 
 
 CONFIG = tomllib.loads(SAMCONFIG.read_text())
@@ -160,3 +232,28 @@ def test_samconfig_has_dev_as_default_and_prod() -> None:
 def test_prod_change_sets_wait_for_a_person_and_dev_ones_do_not() -> None:
     assert CONFIG["prod"]["deploy"]["parameters"]["confirm_changeset"] is True
     assert CONFIG["default"]["deploy"]["parameters"]["confirm_changeset"] is False
+
+
+def test_dev_can_be_thrown_away_and_prod_is_protected_and_firewalled() -> None:
+    dev, prod = CASES["dev"], CASES["prod"]
+
+    assert (dev["UserPoolDeletionProtection"], dev["EnableWaf"]) == ("INACTIVE", "false")
+    assert (prod["UserPoolDeletionProtection"], prod["EnableWaf"]) == ("ACTIVE", "true")
+
+
+def test_each_environment_names_the_boundary_its_deploy_role_stack_makes() -> None:
+    role = load_template(ROOT / "docs" / "deploy-role.yaml")
+    made = role["Outputs"]["PermissionsBoundaryPolicy"]["Value"]["Fn::Sub"]
+
+    assert role["Resources"]["PermissionsBoundary"]["Properties"]["ManagedPolicyName"] == {"Fn::Sub": made}
+    for env in ("default", "prod"):
+        stack = CONFIG[env]["global"]["parameters"]["stack_name"]
+        named = dict(o.split("=", 1) for o in CONFIG[env]["deploy"]["parameters"]["parameter_overrides"])
+        assert named["PermissionsBoundaryPolicy"] == made.replace("${AuthApiStackName}", stack), env
+
+
+def test_the_readme_describes_every_parameter_of_the_template() -> None:
+    readme = (ROOT / "README.md").read_text()
+    deploy = readme[readme.index("\n## Deploy") : readme.index("\n## Performance")]
+
+    assert [name for name in PARAMETERS if f"`{name}`" not in deploy] == []

@@ -1,5 +1,5 @@
 """The stack CloudFormation would build from template.yaml after the SAM transform, for dev, prod and an existing
-pool: routes and their auth, functions, permissions, the app client and the outputs."""
+pool: routes and their auth, functions, permissions, the app client, the one stage, logs and the outputs."""
 
 from __future__ import annotations
 
@@ -58,6 +58,13 @@ def of_type(resources: dict[str, Any], resource_type: str) -> dict[str, Any]:
     return {name: r for name, r in resources.items() if r["Type"] == resource_type}
 
 
+def the(resources: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    """The properties of the one resource of this type."""
+    (resource,) = of_type(resources, resource_type).values()
+    properties: dict[str, Any] = resource["Properties"]
+    return properties
+
+
 def api_body(resources: dict[str, Any]) -> dict[str, Any]:
     (api,) = of_type(resources, "AWS::ApiGateway::RestApi").values()
     body: dict[str, Any] = api["Properties"]["Body"]
@@ -78,7 +85,7 @@ def test_every_auth_route_is_public(case: str, deployed: dict[str, Any]) -> None
 @every_case
 def test_get_data_takes_only_access_tokens_of_this_pool(case: str, deployed: dict[str, Any]) -> None:
     body = api_body(deployed[case]["Resources"])
-    authorizer = body["securityDefinitions"]["CognitoAuthorizer"]
+    authorizer = body["components"]["securitySchemes"]["CognitoAuthorizer"]
 
     assert body["paths"]["/getData"]["get"]["security"] == [{"CognitoAuthorizer": ["aws.cognito.signin.user.admin"]}]
     assert not body["paths"]["/getData"]["options"].get("security")
@@ -172,10 +179,12 @@ def test_the_secret_read_policy_names_exactly_one_secret(
 
 @pytest.mark.parametrize("case", NEW_POOL)
 def test_the_app_client_allows_only_what_the_api_uses(case: str, deployed: dict[str, Any]) -> None:
-    (client,) = of_type(deployed[case]["Resources"], "AWS::Cognito::UserPoolClient").values()
-    props = client["Properties"]
+    props = the(deployed[case]["Resources"], "AWS::Cognito::UserPoolClient")
+    rotating = props["RefreshTokenRotation"]["Feature"] == "ENABLED"
 
-    assert sorted(props["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
+    # A rotating client refuses REFRESH_TOKEN_AUTH: the flow is allowed exactly where rotation is off.
+    refresh_flow = [] if rotating else ["ALLOW_REFRESH_TOKEN_AUTH"]
+    assert sorted(props["ExplicitAuthFlows"]) == sorted(["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH", *refresh_flow])
     assert props["PreventUserExistenceErrors"] == "ENABLED"
     assert props["EnableTokenRevocation"] is True
     assert props["GenerateSecret"] is True
@@ -236,28 +245,60 @@ def test_outputs_give_clients_and_tests_what_they_need_and_no_secret(case: str, 
 
 
 @every_case
-def test_the_stage_throttles_every_route(case: str, deployed: dict[str, Any], stacks: dict[str, Stack]) -> None:
-    (stage,) = of_type(deployed[case]["Resources"], "AWS::ApiGateway::Stage").values()
+def test_the_api_has_one_stage_and_it_throttles_and_logs(
+    case: str, deployed: dict[str, Any], stacks: dict[str, Stack]
+) -> None:
+    resources = deployed[case]["Resources"]
     parameters = stacks[case].parameters
+    (stage,) = of_type(resources, "AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
 
+    # No deployment makes a stage of its own (SAM's "Stage", unthrottled and unlogged, without OpenApiVersion).
+    assert [d["Properties"].get("StageName") for d in of_type(resources, "AWS::ApiGateway::Deployment").values()] == [
+        None
+    ]
+    assert props["StageName"] == parameters["StageName"]
     assert {
         "ResourcePath": "/*",
         "HttpMethod": "*",
         "ThrottlingRateLimit": parameters["ThrottlingRateLimit"],
         "ThrottlingBurstLimit": parameters["ThrottlingBurstLimit"],
-    } in stage["Properties"]["MethodSettings"]
+    } in props["MethodSettings"]
+    group = props["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert resources[group]["Properties"]["RetentionInDays"] == parameters["LogRetentionDays"]
 
 
 @every_case
-def test_every_function_has_a_log_group_with_the_chosen_retention(
+def test_every_function_logs_to_the_one_function_log_group_with_the_chosen_retention(
     case: str, deployed: dict[str, Any], stacks: dict[str, Stack]
 ) -> None:
-    groups = [g["Properties"] for g in of_type(deployed[case]["Resources"], "AWS::Logs::LogGroup").values()]
-    by_name = {json.dumps(g.get("LogGroupName")): g.get("RetentionInDays") for g in groups}
+    resources = deployed[case]["Resources"]
 
-    retention = stacks[case].parameters["LogRetentionDays"]
     for name in FUNCTIONS:
-        assert by_name.get(json.dumps({"Fn::Sub": f"/aws/lambda/${{{name}}}"})) == retention, name
+        logging = resources[name]["Properties"]["LoggingConfig"]
+        assert logging["LogGroup"] == {"Ref": "FunctionLogGroup"}, name
+        # The FunctionFailures metric filter reads Lambda's JSON platform.report records (INFO).
+        assert logging["LogFormat"] == "JSON", name
+        assert logging.get("SystemLogLevel", "INFO") in ("DEBUG", "INFO"), name
+    group = resources["FunctionLogGroup"]["Properties"]
+    assert group["RetentionInDays"] == stacks[case].parameters["LogRetentionDays"]
+    # Lambda's default /aws/lambda/<function> groups would keep logs forever: none is left to Lambda.
+    assert group["LogGroupName"] == "/aws/lambda/auth-api-test-functions"
+
+
+@every_case
+def test_each_role_of_the_stack_carries_the_deploy_roles_permissions_boundary(
+    case: str, deployed: dict[str, Any], stacks: dict[str, Stack]
+) -> None:
+    roles = of_type(deployed[case]["Resources"], "AWS::IAM::Role")
+    boundary = stacks[case].parameters["PermissionsBoundaryPolicy"]
+
+    assert roles
+    for name, role in roles.items():
+        if boundary:
+            assert role["Properties"]["PermissionsBoundary"] == f"arn:aws:iam::123456789012:policy/{boundary}", name
+        else:
+            assert "PermissionsBoundary" not in role["Properties"], name
 
 
 def test_every_case_transforms_to_a_template_cfn_lint_accepts(transformed: dict[str, Any], tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The interactive API docs at /docs, opened in a real headless browser (Debian's chromium, `make browser`)."""
+"""The interactive API docs at /docs, opened in a real headless browser: an installed Chrome or Chromium, or the one
+CHROME names. Without one the browser test is skipped, saying how to run it; on CI (CI set) it fails instead."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -28,12 +30,37 @@ CHROMIUM_FLAGS = [
 ]
 
 
+# Where Chrome and Chromium are found on Linux (PATH) and macOS (applications), in order of preference.
+BROWSER_COMMANDS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+BROWSER_APPS = (
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+)
+HOW_TO_RUN = (
+    "install Chrome or Chromium (Debian or Ubuntu: `make browser`), or set CHROME=/path/to/chrome, "
+    "then run `.venv/bin/pytest tests/local/test_docs.py`"
+)
+
+
+def find_browser(env: dict[str, str] | os._Environ[str] = os.environ) -> str | None:
+    """CHROME if set (a command on PATH or a path), else the first Chrome or Chromium installed."""
+    chosen = env.get("CHROME")
+    if chosen:
+        return shutil.which(chosen) or (chosen if Path(chosen).is_file() else None)
+    for command in BROWSER_COMMANDS:
+        if path := shutil.which(command):
+            return path
+    return next((app for app in BROWSER_APPS if Path(app).is_file()), None)
+
+
 def chromium() -> str:
-    path = shutil.which("chromium")
+    path = find_browser()
     if path is None:
+        if os.environ.get("CHROME"):
+            pytest.fail(f"CHROME={os.environ['CHROME']} is not a browser found on this machine: {HOW_TO_RUN}")
         if os.environ.get("CI"):
-            pytest.fail("chromium is missing: `make test` installs it (make browser)")
-        pytest.skip("chromium is not installed: run `make browser`")
+            pytest.fail(f"no Chrome or Chromium on this CI machine: {HOW_TO_RUN}")
+        pytest.skip(f"no Chrome or Chromium found: {HOW_TO_RUN}")
     return path
 
 

@@ -1,6 +1,7 @@
 """The deployed stack is configured defensively: checkov (in its own virtual environment, --skip-download) finds no
-failed check except ones the template skips with a written reason, cfn-lint passes with the cfn-lint-serverless
-rules, and the template keeps the settings SECURITY.md promises."""
+failed check except ones skipped with a written reason (project-wide in .checkov.yaml, or on the one resource
+concerned), cfn-lint passes with the cfn-lint-serverless rules, and the template keeps the settings SECURITY.md
+promises."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from local_api import template
 from tests.security.conftest import Cases
@@ -72,6 +74,40 @@ def test_checkov_finds_nothing_the_template_does_not_skip_with_a_reason(cases: C
     assert [(c["check_id"], c["resource"]) for c in unexplained] == []
 
 
+CHECKOV_CONFIG = ROOT / ".checkov.yaml"
+
+
+def project_wide_skips() -> dict[str, str]:
+    """check id -> the reason written beside it in .checkov.yaml."""
+    skipped = yaml.safe_load(CHECKOV_CONFIG.read_text())["skip-check"]
+    reasons = dict(re.findall(r"^\s*- (CKV\w+) # (.+)$", CHECKOV_CONFIG.read_text(), re.MULTILINE))
+    return {check: reasons.get(check, "") for check in skipped}
+
+
+def test_every_skipped_check_has_its_reason_in_the_config_and_in_security_md() -> None:
+    security = (ROOT / "SECURITY.md").read_text()
+    inline = {
+        skip["id"]
+        for resource in RESOURCES.values()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    }
+    skips = project_wide_skips()
+
+    assert len(skips) >= 5
+    assert {check: reason for check, reason in skips.items() if len(reason) < 20} == {}
+    assert [check for check in sorted(inline | set(skips)) if f"| {check} " not in security] == []
+
+
+def test_project_wide_skips_live_in_the_config_not_on_each_function_or_log_group() -> None:
+    skips = set(project_wide_skips())
+
+    for name, resource in RESOURCES.items():
+        local = {s["id"] for s in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])}
+        assert not local & skips, name
+        if resource["Type"] in ("AWS::Serverless::Function", "AWS::Logs::LogGroup"):
+            assert "checkov" not in resource.get("Metadata", {}), name
+
+
 @pytest.mark.slow
 def test_cfn_lint_with_the_serverless_rules_passes() -> None:
     cfn_lint = tool("CFN_LINT_BIN", ROOT / ".venv" / "bin" / "cfn-lint")
@@ -120,16 +156,14 @@ def test_access_logs_go_to_a_log_group_with_retention_and_carry_no_secret() -> N
     assert all(not s.get("DataTraceEnabled") for s in API["MethodSettings"])
 
 
-def test_every_function_has_a_log_group_with_retention() -> None:
-    groups = {
-        r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]
-        for r in of_type("AWS::Logs::LogGroup").values()
-        if isinstance(r["Properties"].get("LogGroupName"), dict)
-    }
-    missing = [name for name in FUNCTIONS if f"/aws/lambda/${{{name}}}" not in groups]
+def test_every_function_logs_to_one_group_with_retention() -> None:
+    logging = TEMPLATE["Globals"]["Function"]["LoggingConfig"]
+    group = RESOURCES[logging["LogGroup"]["Ref"]]
 
-    assert missing == []
-    assert all(groups[f"/aws/lambda/${{{name}}}"].get("RetentionInDays") for name in FUNCTIONS)
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    # No function overrides it, so none falls back to Lambda's /aws/lambda/<name> group, kept forever.
+    assert [name for name, f in FUNCTIONS.items() if "LoggingConfig" in f["Properties"]] == []
 
 
 def test_tracing_is_on_for_functions_and_stage() -> None:
@@ -186,3 +220,18 @@ def test_no_output_exposes_a_secret() -> None:
 
     assert "ClientSecret" not in outputs
     assert "SecretString" not in outputs
+
+
+def test_the_preflight_allows_every_method_the_routes_use() -> None:
+    allowed = set(API["Cors"]["AllowMethods"].strip("'").split(","))
+
+    assert allowed >= {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+    assert set(routes().values()) <= allowed
+
+
+def test_the_stage_has_a_firewall_unless_a_deployment_turns_it_off() -> None:
+    association = next(iter(of_type("AWS::WAFv2::WebACLAssociation").values()))
+
+    assert DEFAULTS["EnableWaf"] == "true"
+    assert association["Condition"] == "Waf"
+    assert "${AuthApi.Stage}" in association["Properties"]["ResourceArn"]["Fn::Sub"]

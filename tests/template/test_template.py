@@ -1,9 +1,11 @@
-"""The template must pass every check `sam deploy` would make, and build without a container."""
+"""The template must pass every check `sam deploy` would make, and build without a container, reproducibly: the
+layer installs exactly the hash-pinned distributions of its lock file."""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -12,7 +14,37 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "cognito_auth"
 pytestmark = pytest.mark.slow
+
+
+def normalized(name: str) -> str:
+    """A distribution's name as PyPI compares it (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked() -> dict[str, tuple[str, str]]:
+    """name -> (version, sha256) of every distribution in requirements-lock.txt."""
+    text = (LAYER / "requirements-lock.txt").read_text()
+    entries = re.findall(r"^(\S+)==(\S+) \\\n\s+--hash=sha256:([0-9a-f]{64})$", text, re.MULTILINE)
+    return {normalized(name): (version, digest) for name, version, digest in entries}
+
+
+def test_the_lock_pins_every_distribution_with_its_hash_and_the_requirements_versions() -> None:
+    lock = locked()
+    text = (LAYER / "requirements-lock.txt").read_text()
+    pins = re.findall(r"^([\w.-]+)(?:\[[\w,]+\])?==(\S+)", (LAYER / "requirements.txt").read_text(), re.MULTILINE)
+
+    # Each requirement line of the lock was parsed: none lacks a hash.
+    assert len(lock) == len(re.findall(r"^\S+==", text, re.MULTILINE)) >= len(pins) > 0
+    assert {normalized(name): version for name, version in pins} == {
+        normalized(name): lock[normalized(name)][0] for name, _ in pins
+    }
+    # The build installs the lock, and pip refuses any file whose hash differs.
+    makefile = (LAYER / "Makefile").read_text()
+    assert "--require-hashes" in makefile
+    assert '-r "$(LOCK)"' in makefile
+    assert "LOCK := $(HERE)requirements-lock.txt" in makefile
 
 
 def sam_command() -> list[str]:
@@ -67,6 +99,12 @@ def test_sam_build_without_container_for_arm64(tmp_path: Path, capsys: pytest.Ca
     assert (layer / "cognito_auth" / "service.py").exists()
     native = next(layer.glob("msgspec/_core*.so"))
     assert "aarch64" in native.name, native.name
+    # Exactly the locked distributions, at the locked versions: nothing unpinned slipped in.
+    installed = dict(
+        (normalized(d.name.removesuffix(".dist-info").split("-")[0]), d.name.removesuffix(".dist-info").split("-")[1])
+        for d in layer.glob("*.dist-info")
+    )
+    assert installed == {name: version for name, (version, _) in locked().items()}
     for function in (tmp_path / "build").glob("*Function"):
         assert sorted(p.name for p in function.iterdir()) == ["app.py"], function
 
