@@ -717,8 +717,7 @@ def _calls_to_fail() -> list[tuple[str, int]]:
     return found
 
 
-# Answers a handler gives today that no client should get, so openapi.yaml does not document them: each has a test
-# below, marked xfail(strict=True) until the layer answers what the contract says.
+# The answers a client must never get, each pinned by a test below (they were the handlers' answers once).
 NOT_FOR_CLIENTS = {
     # PATCH /auth/me and change-email send Cognito no code, and a name is no alias: an answer about a code or an
     # address in use (400 InvalidCode, ExpiredCode) would send the client looking for a code it never had.
@@ -783,12 +782,6 @@ def test_cognito_failures_conform(
     assert "raw AWS message" not in json.dumps(reply.body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="account.update_profile and account.change_email translate UpdateUserAttributes with the default map, "
-    "so a code or alias error Cognito declares for it reaches the client as 400 InvalidCode/ExpiredCode; a request "
-    "that sends no code should get what any unexpected Cognito answer gets, 500 InternalError (reported)",
-)
 @pytest.mark.parametrize(
     ("case", "cognito_error"), sorted(k for k in NOT_FOR_CLIENTS if k[0] in ("update_profile", "change_email"))
 )
@@ -801,13 +794,6 @@ def test_a_request_that_sends_no_code_is_never_told_about_a_code(
     assert (reply.status, reply.body["code"]) == (500, "InternalError")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="challenges.email_sign_in hides UserNotFound, NotAuthorized and UserNotConfirmed but not "
-    "PasswordResetRequiredException, which it answers 403 PasswordResetRequired: anyone who types an address learns "
-    "that it has an account (one marked for a password reset), where the route promises every email the same 200 "
-    "(reported)",
-)
 def test_sign_in_by_emailed_code_answers_an_account_that_must_reset_its_password_alike(offline: Stubber) -> None:
     offline.add_client_error("initiate_auth", "PasswordResetRequiredException", "raw AWS message")
     reply = answer("email_sign_in", {"email": EMAIL})
