@@ -284,7 +284,8 @@ def test_a_user_without_a_factor_sets_up_totp_at_sign_in_where_mfa_is_required(m
     assert signed_in(tokens), tokens.body
     assert mfa_settings(mfa_required, tokens.body["access_token"])["enabled"] == ["totp"]
     off = http("PUT", f"{mfa_required.url}/auth/mfa", {"totp": False}, token=tokens.body["access_token"])
-    assert off.status == 400  # the pool requires MFA: TOTP cannot be turned off
+    assert (off.status, off.body["code"]) == (400, "ValidationFailed")  # the pool requires MFA
+    assert "cannot be turned off" in off.body["error"]
     sign_out(mfa_required, tokens.body["access_token"])
     challenge = sign_in(mfa_required, email, PASSWORD)
     assert challenge.body["challenge"] == "SOFTWARE_TOKEN_MFA"
