@@ -6,15 +6,30 @@ sets TOTP up at sign-in."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import time
 import urllib.parse
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support import totp
-from tests.support.local_api import LocalApiProcess, codes, http, sign_in, sign_up_and_confirm, unique_email, wrong
+from tests.support.local_api import (
+    ROOT,
+    LocalApiProcess,
+    codes,
+    http,
+    sign_in,
+    sign_up_and_confirm,
+    unique_email,
+    wrong,
+)
 from tests.support.reply import Reply
 
 PASSWORD, TEMPORARY, NEW_PASSWORD = "Correct-Horse1", "Temporary-Passw0rd", "Battery-Staple2"
@@ -303,3 +318,36 @@ def test_a_user_an_administrator_created_sets_a_password_then_totp(mfa_required:
     )
 
     assert signed_in(tokens), tokens.body
+
+
+# The README ---------------------------------------------------------------------------------------------------------
+
+
+def test_the_readmes_challenge_block_runs_as_written(local_api: LocalApiProcess, tmp_path: Path) -> None:
+    """README.md's "Sign-in challenges" block, after the lifecycle block's `API`, `post` and `field`, against this
+    run's local API with a fresh address: each `post` and `bearer` answers the status its comment says."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("\n## Run it locally\n")
+    blocks = re.findall(r"```bash\n(.*?)```", readme[start : readme.index("\n## ", start + 1)], re.DOTALL)
+    lifecycle = next(block for block in blocks if "post /auth/signup" in block)
+    [block] = [block for block in blocks if "/_local/admin/users" in block]
+    setup = [line for line in lifecycle.splitlines() if line.startswith(("API=", "post()", "field()"))]
+    [email] = set(re.findall(r"[\w.+-]+@example\.com", block))
+    script = "\n".join(setup).replace("http://127.0.0.1:3000", local_api.url) + "\n" + block
+    script = script.replace(email, f"readme-{uuid.uuid4().hex[:8]}@example.com")
+    expected = [int(m) for m in re.findall(r"^.*\b(?:post|bearer) /.*#\s*(\d{3})", script, re.MULTILINE)]
+    (tmp_path / "challenges.sh").write_text(script)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    run = subprocess.run(
+        ["bash", "-eu", str(tmp_path / "challenges.sh")],  # noqa: S607 - bash, as the README says
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert len(expected) >= 8
+    assert [int(s) for s in re.findall(r"-> HTTP (\d{3})", run.stderr)] == expected
