@@ -15,8 +15,8 @@ moto gives every user one fixed secret (`asdfasdfasdf`), checks codes only behin
   preferred factor at most; GetUser, AdminGetUser and ListUsers show the result (UserMFASettingList,
   PreferredMfaSetting) as Cognito names it: SOFTWARE_TOKEN_MFA and EMAIL_OTP.
 
-State is per user (pool id and `sub`), so a deleted user's factors go with them. `challenges` reads it to decide
-which challenge a sign-in meets.
+State is per user (pool id and `sub`, which is never reused), so a deleted user's factors never reach anyone else.
+`challenges` reads it to decide which challenge a sign-in meets.
 """
 
 from __future__ import annotations

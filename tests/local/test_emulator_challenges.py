@@ -343,6 +343,7 @@ def test_a_user_whose_password_an_administrator_reset_must_reset_it(dev: DevPool
 
 
 def test_email_mfa_emails_a_code_to_the_outbox_for_each_sign_in(dev: DevPool) -> None:
+    assert "EmailMfaConfiguration" in dev.idp.get_user_pool_mfa_config(UserPoolId=dev.pool_id)
     dev.create(EMAIL)
     dev.idp.set_user_mfa_preference(
         AccessToken=dev.access_token(EMAIL), EmailMfaSettings={"Enabled": True, "PreferredMfa": True}
