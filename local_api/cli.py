@@ -20,6 +20,7 @@ from local_api.console import printable
 
 if TYPE_CHECKING:
     from local_api.emulator import Outbox
+    from local_api.gateway import AdminUsers
 
 # Nothing of the shared layer is imported at module level: as in Lambda, the functions' environment is set first
 # (the layer's logger reads POWERTOOLS_* when it is created).
@@ -39,7 +40,8 @@ Cognito, by default: an embedded emulator (moto) on a free loopback port, its us
 template.yaml's UserPool and UserPoolClient (password policy, email sign-in, client secret). No AWS account is
 used and nothing is emailed: the codes Cognito would send are printed here and listed by GET /_local/outbox
 (JSON [{to, purpose, code}], newest last; ?to=EMAIL filters). A wrong, reused or expired code is refused as
-Cognito refuses it.
+Cognito refuses it. POST /_local/admin/users {email, name?, temporary_password} creates a user as an
+administrator would: they set a new password at their first sign-in.
 
 Cognito, a real pool instead: set --user-pool-id and --client-id (or USER_POOL_ID and USER_POOL_CLIENT_ID), and
 USER_POOL_CLIENT_SECRET if the app client has a secret (environment only: it stays out of your shell history and
@@ -51,9 +53,9 @@ state:
   gone when the server stops; each start makes a new pool with new ids. With a real pool, users live in that pool.
 
 routes:
-  every Api event of every function in template.yaml, plus the local-only GET /_local/outbox (emulator only),
-  GET /docs (Swagger UI of openapi.yaml) and GET /docs/openapi.json. Unknown routes get API Gateway's
-  403 {"message": "Missing Authentication Token"}.
+  every Api event of every function in template.yaml, plus the local-only GET /_local/outbox and
+  POST /_local/admin/users (emulator only), GET /docs (Swagger UI of openapi.yaml) and GET /docs/openapi.json.
+  Unknown routes get API Gateway's 403 {"message": "Missing Authentication Token"}.
 
 stop: Ctrl-C (or SIGTERM, or the end of the process that started it, e.g. make) stops the server and everything
   it started.
@@ -147,6 +149,7 @@ class Cognito:
     description: str
     stop: Any = None
     outbox: Outbox | None = None
+    admin_users: AdminUsers | None = None
 
 
 def start_emulator(document: dict[str, Any], params: dict[str, Any]) -> Cognito:
@@ -189,7 +192,10 @@ def start_emulator(document: dict[str, Any], params: dict[str, Any]) -> Cognito:
         os.environ["USER_POOL_CLIENT_SECRET"] = client["ClientSecret"]
     else:
         os.environ.pop("USER_POOL_CLIENT_SECRET", None)
-    return Cognito(f"embedded Cognito emulator (moto) on {endpoint}, user pool {pool_id}", server.stop, outbox)
+    from local_api.gateway import AdminUsers
+
+    description = f"embedded Cognito emulator (moto) on {endpoint}, user pool {pool_id}"
+    return Cognito(description, server.stop, outbox, AdminUsers(idp, pool_id))
 
 
 def use_real_pool(args: argparse.Namespace) -> Cognito:
@@ -261,6 +267,7 @@ def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito, stop: S
         load_functions(api, template.ROOT),
         authorizers,
         outbox=cognito.outbox,
+        admin_users=cognito.admin_users,
         openapi=args.openapi,
         docs_assets=swagger_ui_assets(),
         log=say,
@@ -279,6 +286,8 @@ def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito, stop: S
         say(f"  {route.method:<7} {base}{route.path:<{width}}  {route.function}{auth}")
     if cognito.outbox is not None:
         say(f"  GET     {base}/_local/outbox  codes Cognito would have emailed (local only)")
+    if cognito.admin_users is not None:
+        say(f"  POST    {base}/_local/admin/users  create a user as an administrator would (local only)")
     say(f"  GET     {base}/docs  API docs of {args.openapi.name} (local only)")
     say("Press Ctrl-C to stop.")
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="local-api")

@@ -5,7 +5,8 @@ Every request is answered the way API Gateway answers it: an unknown route or me
 Cognito authorizer refuses a missing or bad token with 401 {"message": "Unauthorized"} before its function runs,
 and everything else runs the function's real handler with a REST proxy event and a Lambda context. The answers API
 Gateway gives itself (401, 403, 413, 5xx) are dressed by the template's GatewayResponses: the one of their type, else
-DEFAULT_4XX or DEFAULT_5XX. Local-only extras live under /_local and /docs; they do not exist in the deployed API.
+DEFAULT_4XX or DEFAULT_5XX. Local-only extras live under /_local (the emulator's outbox, creating users as an
+administrator) and /docs; they do not exist in the deployed API.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from botocore.exceptions import ClientError
 from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.utils import send_from_directory
@@ -180,6 +182,7 @@ class LocalApi:
         authorizers: Mapping[str, CognitoAuthorizer],
         *,
         outbox: Outbox | None = None,
+        admin_users: AdminUsers | None = None,
         openapi: Path | None = None,
         docs_assets: Path | None = None,
         log: Callable[[str], None] = print,
@@ -191,6 +194,7 @@ class LocalApi:
         self.functions = functions
         self.authorizers = authorizers
         self.outbox = outbox
+        self.admin_users = admin_users
         self.openapi = openapi
         self.docs_assets = docs_assets
         self.log = log
@@ -312,6 +316,8 @@ class LocalApi:
         path, method = request.path, request.method.upper()
         if path == "/_local/outbox" and self.outbox is not None and method == "GET":
             return _json(200, [m.as_dict() for m in self.outbox.messages(to=request.args.get("to"))])
+        if path == "/_local/admin/users" and self.admin_users is not None and method == "POST":
+            return self.admin_users.create(request)
         if self.docs_assets is None or not (path == "/docs" or path.startswith("/docs/")) or method != "GET":
             return None
         if path in ("/docs", "/docs/"):
@@ -340,6 +346,67 @@ class LocalApi:
     def _load_openapi(path: Path, mtime_ns: int) -> Any:
         """Parsed once per version of the file (a large YAML file takes a moment to parse)."""
         return yaml.safe_load(path.read_text())
+
+
+class AdminUsers:
+    """POST /_local/admin/users `{email, name?, temporary_password}`: a user created as an administrator (or a
+    migration) creates one, with AdminCreateUser: the email verified, no invitation sent, and a temporary password
+    that the user replaces at their first sign-in (the NEW_PASSWORD_REQUIRED challenge, answered at /auth/challenge).
+    201 with the new user's status; 400 for a bad body or a temporary password the pool's policy refuses; 409 for an
+    address that already has an account. Local only: the deployed API has no administrator route."""
+
+    def __init__(self, cognito: Any, user_pool_id: str) -> None:
+        self.cognito = cognito
+        self.user_pool_id = user_pool_id
+
+    def create(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data(cache=False) or b"null")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            return _json(400, {"error": "The body must be a JSON object.", "code": "InvalidJson"})
+        fields = {"email": body.get("email"), "temporary_password": body.get("temporary_password")}
+        bad = [name for name, value in fields.items() if not isinstance(value, str) or not value]
+        if "name" in body and not isinstance(body["name"], str):
+            bad.append("name")
+        if bad:
+            message = f"Invalid request: {', '.join(bad)} must be a non-empty string (name may be left out)."
+            return _json(400, {"error": message, "code": "ValidationFailed"})
+        email, name = str(fields["email"]), body.get("name")
+        attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+        if name:
+            attributes.append({"Name": "name", "Value": name})
+        try:
+            created = self.cognito.admin_create_user(
+                UserPoolId=self.user_pool_id,
+                Username=email,
+                TemporaryPassword=str(fields["temporary_password"]),
+                MessageAction="SUPPRESS",
+                UserAttributes=attributes,
+            )["User"]
+        except ClientError as exc:
+            return _admin_refusal(exc)
+        return _json(
+            201,
+            {
+                "message": "User created. Sign in with the temporary password to choose a new one.",
+                "email": email,
+                "user_status": created["UserStatus"],
+            },
+        )
+
+
+def _admin_refusal(exc: ClientError) -> Response:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in ("UsernameExistsException", "AliasExistsException"):
+        return _json(409, {"error": "An account with this email already exists.", "code": "UserExists"})
+    if code == "InvalidPasswordException":  # Cognito's message names the rule, never the password
+        message = exc.response.get("Error", {}).get("Message", "")
+        return _json(400, {"error": f"The temporary password is refused: {message}", "code": "InvalidPassword"})
+    if code == "InvalidParameterException":
+        return _json(400, {"error": "Cognito refused the email address.", "code": "ValidationFailed"})
+    raise exc
 
 
 def build_event(

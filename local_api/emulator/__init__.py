@@ -7,6 +7,9 @@ module per concern, each wrapping only the moto methods it changes (`patching.wr
 - `codes`: real verification codes in an outbox (sign-up, resend, forgot-password), checked once, expiring.
 - `passwords`: Cognito's password rules and the pool's PasswordPolicy, wherever a password is set.
 - `tokens`: tokens bound to the user's Cognito username, with the app client's lifetimes; each sign-in a `Session`.
+- `mfa`: second factors: a TOTP secret per user with real RFC 6238 codes, email MFA, the preferred factor.
+- `challenges`: sign-in challenges (new password, MFA codes, choice of factor, MFA set-up) on sessions bound to their
+  user, client and challenge, single-use and expiring; SECRET_HASH on every answer; the USER_AUTH flow.
 - `clock`: the one clock they all read; tests move it instead of sleeping.
 
 A new feature is a new module with its own `install()`, added to `_MODULES` below, built on these: find users with
@@ -21,11 +24,12 @@ from __future__ import annotations
 
 import threading
 
-from local_api.emulator import codes, passwords, tokens, users
+from local_api.emulator import challenges, codes, mfa, passwords, tokens, users
 from local_api.emulator.codes import (
     CODE_LIFETIME_SECONDS,
     CONFIRM_SIGN_UP,
     RESET_PASSWORD,
+    SIGN_IN,
     Message,
     Outbox,
     deliver_codes,
@@ -35,6 +39,7 @@ __all__ = [
     "CODE_LIFETIME_SECONDS",
     "CONFIRM_SIGN_UP",
     "RESET_PASSWORD",
+    "SIGN_IN",
     "Message",
     "Outbox",
     "deliver_codes",
@@ -42,7 +47,7 @@ __all__ = [
 ]
 
 # In the order they wrap moto: a later module's wrapper runs first.
-_MODULES = (users, codes, passwords, tokens)
+_MODULES = (users, codes, passwords, tokens, mfa, challenges)
 _installed = False
 _lock = threading.Lock()
 

@@ -32,7 +32,11 @@ from local_api.emulator.patching import wrap
 # What a code is for, named after the endpoint that takes it, and how long Cognito keeps it valid.
 CONFIRM_SIGN_UP = "confirm-sign-up"
 RESET_PASSWORD = "reset-password"
-CODE_LIFETIME_SECONDS = {CONFIRM_SIGN_UP: 24 * 3600, RESET_PASSWORD: 3600}
+# An emailed sign-in code (email MFA, passwordless sign-in), answered at /auth/challenge. It lives as long as the
+# challenge session that asked for it (the app client's AuthSessionValidity, 3 to 15 minutes): `challenges` refuses
+# an expired session first, so this is the longest a session can last.
+SIGN_IN = "sign-in"
+CODE_LIFETIME_SECONDS = {CONFIRM_SIGN_UP: 24 * 3600, RESET_PASSWORD: 3600, SIGN_IN: 15 * 60}
 
 
 @dataclass(frozen=True)

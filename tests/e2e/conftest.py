@@ -1,8 +1,10 @@
 """End-to-end fixtures: a deployed stack found through AWS_SAM_STACK_NAME (the sam init convention), its outputs,
-HTTPS calls to its API, and unique test users that are always deleted afterwards.
+HTTPS calls to its API, unique test users that are always deleted afterwards, and the mailbox where one can be read.
 
 Run with `AWS_SAM_STACK_NAME=auth-api-dev make e2e` and credentials that may read the stack's outputs and call
-AdminConfirmSignUp, AdminSetUserPassword, AdminGetUser and AdminDeleteUser on its pool (docs/deploy-role.yaml)."""
+AdminConfirmSignUp, AdminCreateUser, AdminSetUserPassword, AdminGetUser and AdminDeleteUser on its pool
+(docs/deploy-role.yaml). AdminCreateUser makes the users an administrator would (a temporary password to replace at
+the first sign-in), and, with AdminSetUserPassword, confirmed users without sending a sign-up email."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import contextlib
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -98,3 +101,51 @@ def stack() -> Iterator[Stack]:
 def password() -> str:
     # Meets the template's policy: 8+ characters, upper, lower and a number.
     return f"E2e-{uuid.uuid4().hex[:16]}-Aa1"
+
+
+def confirmed_user(stack: Stack) -> tuple[str, str]:
+    """A confirmed user with a verified email, made as an administrator makes one (no email is sent); their email
+    and password."""
+    email, secret = stack.new_email(), password()
+    stack.admin(
+        "admin_create_user",
+        Username=email,
+        TemporaryPassword=password(),
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+    )
+    stack.admin("admin_set_user_password", Username=email, Password=secret, Permanent=True)
+    return email, secret
+
+
+@dataclass
+class Mailbox:
+    """The codes Cognito emailed, where a test can read them: the local API's outbox when the suite is rehearsed
+    against it (tests/infra/test_e2e_rehearsal.py). A deployed stack emails the SES mailbox simulator, which keeps
+    nothing: there, `code` skips the test, saying so."""
+
+    stack: Stack
+    readable: bool
+
+    def require(self) -> None:
+        """Skip the test, saying why, where no emailed code can be read."""
+        if not self.readable:
+            pytest.skip(
+                "codes go to the SES mailbox simulator, which no test can read; the rehearsal against the local API "
+                "(tests/infra/test_e2e_rehearsal.py) reads them from its outbox"
+            )
+
+    def code(self, email: str, purpose: str) -> str:
+        """The newest code of this purpose (`sign-in`: email MFA and sign-in by emailed code) sent to `email`."""
+        self.require()
+        sent = self.stack.call("GET", "/_local/outbox?to=" + urllib.parse.quote(email))
+        assert sent.status == 200, sent.body
+        codes = [message["code"] for message in sent.body if message["purpose"] == purpose]
+        assert codes, f"no {purpose} code was sent"
+        return str(codes[-1])
+
+
+@pytest.fixture(scope="session")
+def mailbox(stack: Stack) -> Mailbox:
+    outbox = stack.call("GET", "/_local/outbox")  # API Gateway: 403 Missing Authentication Token
+    return Mailbox(stack, readable=outbox.status == 200 and isinstance(outbox.body, list))

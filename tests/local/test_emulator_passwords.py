@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from cognito_auth.cognito import secret_hash
 from cognito_auth.passwords import broken_rules
 from cognito_auth.settings import PasswordPolicy
 from local_api import emulator, template
@@ -105,12 +106,17 @@ def _new_password_required(pool: Pool, email: str, password: str) -> None:
     )
     challenge = _sign_in(pool, email, GOOD)
     assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    # As Cognito requires: the user's username (not the email alias), and SECRET_HASH over it.
+    username = challenge["ChallengeParameters"]["USER_ID_FOR_SRP"]
+    answer = {"USERNAME": username, "NEW_PASSWORD": password}
+    if pool.secret:
+        answer["SECRET_HASH"] = secret_hash(username, pool.client_id, pool.secret)
     pool.client.admin_respond_to_auth_challenge(
         UserPoolId=pool.pool_id,
         ClientId=pool.client_id,
         ChallengeName="NEW_PASSWORD_REQUIRED",
         Session=challenge["Session"],
-        ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": password},
+        ChallengeResponses=answer,
     )
 
 

@@ -79,10 +79,16 @@ def set_mfa(
         if wanted[factor] is not None or preferred is not None:
             settings[cognito_name] = {"Enabled": factor in after, "PreferredMfa": factor == choice}
     if settings:
-        with translated({**_TOKEN_REFUSED, "InvalidParameterException": _NotSetUp}):
+        # Cognito refuses turning on a factor not set up, and turning TOTP off where the pool requires MFA.
+        refused = _Required if any(on is False for on in wanted.values()) else _NotSetUp
+        with translated({**_TOKEN_REFUSED, "InvalidParameterException": refused}):
             cognito_client().set_user_mfa_preference(AccessToken=access_token, **settings)
     return get_mfa(access_token)
 
 
 class _NotSetUp(errors.ValidationFailed):
     message = "That factor cannot be turned on yet: set TOTP up first (POST /auth/mfa/totp)."
+
+
+class _Required(errors.ValidationFailed):
+    message = "That factor cannot be turned off: this API requires multi-factor authentication."
