@@ -24,15 +24,28 @@ from tests.infra.conftest import (
     SECRET_PARAMETER,
 )
 
-AUTH_ROUTES = {
+PUBLIC_ROUTES = {
     "/auth/signup",
     "/auth/confirm",
     "/auth/resend-code",
     "/auth/signin",
+    "/auth/signin/email-code",
+    "/auth/challenge",
     "/auth/refresh",
+    "/auth/revoke",
     "/auth/signout",
     "/auth/forgot-password",
     "/auth/reset-password",
+}
+# The account and MFA routes: behind the Cognito authorizer, an access token with Cognito's user scope.
+BEARER_ROUTES = {
+    "/auth/me": {"get", "patch", "delete"},
+    "/auth/change-password": {"post"},
+    "/auth/change-email": {"post"},
+    "/auth/verify-email": {"post"},
+    "/auth/mfa": {"get", "put"},
+    "/auth/mfa/totp": {"post"},
+    "/auth/mfa/totp/verify": {"post"},
 }
 # The functions that sign Cognito requests with the client secret. Sign-out (GlobalSignOut with the access token)
 # and getData (claims from the authorizer) never read it.
@@ -41,11 +54,27 @@ SECRET_READERS = {
     "ConfirmFunction",
     "ResendCodeFunction",
     "SignInFunction",
+    "EmailSignInFunction",
+    "AnswerChallengeFunction",
     "RefreshFunction",
+    "RevokeFunction",
     "ForgotPasswordFunction",
     "ResetPasswordFunction",
 }
-FUNCTIONS = SECRET_READERS | {"SignOutFunction", "GetDataFunction"}
+# The routes behind the authorizer act with the caller's access token: no secret.
+TOKEN_USERS = {
+    "GetProfileFunction",
+    "UpdateProfileFunction",
+    "DeleteAccountFunction",
+    "ChangePasswordFunction",
+    "ChangeEmailFunction",
+    "VerifyEmailFunction",
+    "SetupTotpFunction",
+    "VerifyTotpFunction",
+    "GetMfaFunction",
+    "SetMfaFunction",
+}
+FUNCTIONS = SECRET_READERS | TOKEN_USERS | {"SignOutFunction", "GetDataFunction"}
 BASIC_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
@@ -72,14 +101,21 @@ def api_body(resources: dict[str, Any]) -> dict[str, Any]:
 
 
 @every_case
-def test_every_auth_route_is_public(case: str, deployed: dict[str, Any]) -> None:
+def test_the_public_routes_are_public_and_the_account_routes_take_an_access_token(
+    case: str, deployed: dict[str, Any]
+) -> None:
     paths = api_body(deployed[case]["Resources"])["paths"]
 
-    assert {p for p in paths if p.startswith("/auth/")} == AUTH_ROUTES
-    for path in AUTH_ROUTES:
+    assert {p for p in paths if p.startswith("/auth/")} == PUBLIC_ROUTES | set(BEARER_ROUTES)
+    for path in PUBLIC_ROUTES:
         # A REST method without `security` has AuthorizationType NONE; so has the CORS preflight.
         assert set(paths[path]) == {"post", "options"}, path
         assert all(not method.get("security") for method in paths[path].values()), path
+    for path, methods in BEARER_ROUTES.items():
+        assert set(paths[path]) == methods | {"options"}, path
+        for method in methods:
+            assert paths[path][method]["security"] == [{"CognitoAuthorizer": ["aws.cognito.signin.user.admin"]}]
+        assert not paths[path]["options"].get("security"), path
 
 
 @every_case

@@ -128,7 +128,10 @@ def error_response(error: errors.ApiError, *, logged: bool = False) -> dict[str,
             logger.error("Request failed", extra=extra)
         else:
             logger.info("Request refused", extra=extra)
-        metrics.add_metric(name="ServerErrors" if error.status >= 500 else "ClientErrors", unit="Count", value=1)
+        if error.status >= 500:
+            metrics.add_metric(name="ServerErrors", unit="Count", value=1)
+        else:
+            metrics.add_metric(name="ClientErrors", unit="Count", value=1)
     return _response(error.status, error.body(), error.headers)
 
 
