@@ -2,7 +2,8 @@
 
 moto accepts any confirmation code and lacks ResendConfirmationCode. For the pools given to `deliver_codes` (the
 local API's), sign-up, resend and forgot-password issue a real random code, record it in the pool's outbox, and
-ConfirmSignUp and ConfirmForgotPassword refuse a wrong, reused or expired one as Cognito does. Other pools keep moto's
+ConfirmSignUp and ConfirmForgotPassword refuse a wrong, reused or expired one as Cognito does (an email change's code,
+purpose `verify-email`, is issued and checked by `email_change`). Other pools keep moto's
 behaviour, so in-process tests can confirm with any code.
 """
 
@@ -32,7 +33,8 @@ from local_api.emulator.patching import wrap
 # What a code is for, named after the endpoint that takes it, and how long Cognito keeps it valid.
 CONFIRM_SIGN_UP = "confirm-sign-up"
 RESET_PASSWORD = "reset-password"
-CODE_LIFETIME_SECONDS = {CONFIRM_SIGN_UP: 24 * 3600, RESET_PASSWORD: 3600}
+VERIFY_EMAIL = "verify-email"
+CODE_LIFETIME_SECONDS = {CONFIRM_SIGN_UP: 24 * 3600, RESET_PASSWORD: 3600, VERIFY_EMAIL: 24 * 3600}
 
 
 @dataclass(frozen=True)
@@ -95,15 +97,22 @@ def deliver_codes(user_pool_id: str, outbox: Outbox) -> None:
     _outboxes[user_pool_id] = outbox
 
 
-def issue(pool_id: str, user: Any, purpose: str) -> None:
-    """A new code replaces any earlier one of the same purpose."""
+def delivers(pool_id: str) -> bool:
+    """Whether this pool issues real codes (`deliver_codes`); other pools keep moto's any-code-will-do."""
+    return pool_id in _outboxes
+
+
+def issue(pool_id: str, user: Any, purpose: str, *, to: str | None = None) -> None:
+    """A new code replaces any earlier one of the same purpose. It goes to the user's email, or to `to` (a new
+    address being verified)."""
     outbox = _outboxes.get(pool_id)
     if outbox is None:
         return
     code = f"{secrets.randbelow(10**6):06d}"
     with _lock:
         _pending[(pool_id, user.id, purpose)] = _Pending(code, clock.now() + CODE_LIFETIME_SECONDS[purpose])
-    outbox.send(Message(to=user.attribute_lookup.get("email", user.username), purpose=purpose, code=code))
+    address = to if to is not None else user.attribute_lookup.get("email", user.username)
+    outbox.send(Message(to=address, purpose=purpose, code=code))
 
 
 def check(pool_id: str, user: Any, purpose: str, code: str) -> None:
@@ -117,7 +126,8 @@ def check(pool_id: str, user: Any, purpose: str, code: str) -> None:
         del _pending[(pool_id, user.id, purpose)]
 
 
-def _mask(email: str) -> str:
+def mask(email: str) -> str:
+    """An address as Cognito shows it in CodeDeliveryDetails: first letters only."""
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain[:1]}***"
 
@@ -151,7 +161,7 @@ def _resend_confirmation_code_response(inner: Any, self: CognitoIdpResponse) -> 
     issue(pool.id, user, CONFIRM_SIGN_UP)
     email = str(user.attribute_lookup.get("email", ""))
     return ActionResult(
-        {"CodeDeliveryDetails": {"Destination": _mask(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
+        {"CodeDeliveryDetails": {"Destination": mask(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
     )
 
 

@@ -129,11 +129,11 @@ def _tokens(pool: Pool, username: str = EMAIL, password: str = PASSWORD) -> dict
 
 
 def _refresh(pool: Pool, tokens: dict[str, Any]) -> dict[str, Any]:
-    username = jwt.get_unverified_claims(tokens["AccessToken"])["username"]
-    params = {"REFRESH_TOKEN": tokens["RefreshToken"]}
-    if pool.secret:
-        params["SECRET_HASH"] = secret_hash(username, pool.client_id, pool.secret)
-    reply = pool.client.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params)
+    """As the layer refreshes: GetTokensFromRefreshToken, with the raw client secret."""
+    secret = {"ClientSecret": pool.secret} if pool.secret else {}
+    reply = pool.client.get_tokens_from_refresh_token(
+        ClientId=pool.client_id, RefreshToken=tokens["RefreshToken"], **secret
+    )
     return dict(reply)
 
 
@@ -188,13 +188,6 @@ def test_a_case_sensitive_pool_keeps_addresses_apart(aws: None) -> None:
     assert pool.user(EMAIL)["Username"] != pool.user("Jane@Example.com")["Username"]
     assert _error(idp.admin_get_user, UserPoolId=pool_id, Username="JANE@EXAMPLE.COM") == "UserNotFoundException"
     assert "AccessToken" in _tokens(pool, EMAIL)
-
-
-@pytest.fixture
-def emulator_clock(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The emulator's clock, moved by the test."""
-    monkeypatch.setattr(emulator.clock, "now", clock)
-    return clock
 
 
 def _lifetimes(tokens: dict[str, Any]) -> tuple[int, int, int]:
