@@ -149,6 +149,18 @@ def _confirm_sign_up_response(inner: Any, self: CognitoIdpResponse) -> Any:
     return inner(self)
 
 
+def _confirm_sign_up(inner: Any, self: CognitoIdpBackend, client_id: str, username: str) -> Any:
+    """The sign-up code went to the email: confirming with it verifies the address too, where the pool auto-verifies
+    email (moto leaves email_verified unset; AdminConfirmSignUp, which takes no code, does not verify it either)."""
+    result = inner(self, client_id, username)
+    pool = users.pool_for_client(client_id)
+    if pool is not None and "email" in (pool.extended_config.get("AutoVerifiedAttributes") or []):
+        user = users.require(pool, username)
+        if "email" in user.attribute_lookup:
+            user.update_attributes([{"Name": "email_verified", "Value": "true"}])
+    return result
+
+
 def _resend_confirmation_code_response(inner: Any, self: CognitoIdpResponse) -> ActionResult:
     """ResendConfirmationCode, which moto lacks: a new code for a user who has not confirmed yet."""
     client_id = str(self._get_param("ClientId"))
@@ -196,6 +208,7 @@ def _confirm_forgot_password(
 
 def install() -> None:
     wrap(CognitoIdpBackend, "sign_up", _sign_up)
+    wrap(CognitoIdpBackend, "confirm_sign_up", _confirm_sign_up)
     wrap(CognitoIdpBackend, "forgot_password", _forgot_password)
     wrap(CognitoIdpBackend, "confirm_forgot_password", _confirm_forgot_password)
     wrap(CognitoIdpResponse, "confirm_sign_up", _confirm_sign_up_response)

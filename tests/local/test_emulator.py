@@ -64,6 +64,27 @@ def test_sign_up_code_goes_to_the_outbox_and_only_it_confirms(secret_pool: Pool,
     )
 
 
+def test_confirming_with_the_emailed_code_verifies_the_email(secret_pool: Pool, outbox: emulator.Outbox) -> None:
+    """The template's pool auto-verifies email: the sign-up code proves the address, an administrator's
+    confirmation does not."""
+
+    def email_verified(email: str) -> str | None:
+        attributes = {a["Name"]: a["Value"] for a in secret_pool.user(email)["UserAttributes"]}
+        return attributes.get("email_verified")
+
+    _sign_up(secret_pool)
+    assert email_verified(EMAIL) != "true"
+    secret_pool.client.confirm_sign_up(
+        ClientId=secret_pool.client_id, Username=EMAIL, ConfirmationCode=_last_code(outbox, "confirm-sign-up")
+    )
+    assert email_verified(EMAIL) == "true"
+
+    other = {"Username": "joe@example.com", "Password": PASSWORD, "UserAttributes": []}
+    secret_pool.client.sign_up(ClientId=secret_pool.client_id, **other)
+    secret_pool.client.admin_confirm_sign_up(UserPoolId=secret_pool.pool_id, Username="joe@example.com")
+    assert email_verified("joe@example.com") != "true"
+
+
 def test_resend_confirmation_code(secret_pool: Pool, outbox: emulator.Outbox) -> None:
     resend = secret_pool.client.resend_confirmation_code
     assert _error(resend, ClientId=secret_pool.client_id, Username=EMAIL) == "UserNotFoundException"
