@@ -51,7 +51,9 @@ state:
   gone when the server stops; each start makes a new pool with new ids. With a real pool, users live in that pool.
 
 routes:
-  every Api event of every function in template.yaml, plus the local-only GET /_local/outbox (emulator only),
+  every Api event of every function in template.yaml, plus the local-only GET /_local/outbox and GET or PUT
+  /_local/clock (emulator only: PUT {"offset_seconds": n} runs the emulator's clock n seconds from this computer's,
+  for grace periods and a sign-in's age),
   GET /docs (Swagger UI of openapi.yaml) and GET /docs/openapi.json. Unknown routes get API Gateway's
   403 {"message": "Missing Authentication Token"}.
 
@@ -261,6 +263,7 @@ def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito, stop: S
         load_functions(api, template.ROOT),
         authorizers,
         outbox=cognito.outbox,
+        emulator_clock=cognito.outbox is not None,
         openapi=args.openapi,
         docs_assets=swagger_ui_assets(),
         log=say,
@@ -279,6 +282,7 @@ def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito, stop: S
         say(f"  {route.method:<7} {base}{route.path:<{width}}  {route.function}{auth}")
     if cognito.outbox is not None:
         say(f"  GET     {base}/_local/outbox  codes Cognito would have emailed (local only)")
+        say(f'  PUT     {base}/_local/clock   the emulator\'s clock, {{"offset_seconds": n}} from now (local only)')
     say(f"  GET     {base}/docs  API docs of {args.openapi.name} (local only)")
     say("Press Ctrl-C to stop.")
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="local-api")
