@@ -13,8 +13,9 @@ itself as the message. Cognito (Developer Guide, "Revoking tokens"; API referenc
   (the revocation endpoint's RFC 7009 behaviour); nothing is revoked.
 - GlobalSignOut (moto's) revokes every sign-in of the user.
 - A user-context operation refuses a revoked access token ("Access Token has been revoked"), an expired one ("Access
-  Token has expired", by the emulator's clock), one it never issued ("Invalid Access Token"), the token of a deleted
-  user (UserNotFoundException) and of a disabled one, with NotAuthorizedException.
+  Token has expired", by the emulator's clock), one it never issued ("Invalid Access Token") and a disabled user's,
+  with NotAuthorizedException; a deleted user's with UserNotFoundException where the operation declares it (botocore's
+  model), else NotAuthorizedException.
 
 `signed_in(access_token)` is that check, returning the pool and the user: an operation this package adds calls it
 first (the `email_change` and `deletion` modules do). The operations moto implements are wrapped here.
@@ -50,6 +51,8 @@ USER_CONTEXT_OPERATIONS = (
     "associate_software_token",
     "verify_software_token",
 )
+
+DECLARE_USER_NOT_FOUND = frozenset(USER_CONTEXT_OPERATIONS) - {"global_sign_out", "associate_software_token"}
 
 _revoked: set[tuple[str, str]] = set()  # (pool id, origin_jti) of every sign-in that was signed out
 _lock = threading.Lock()
@@ -111,11 +114,22 @@ def revoke_user(pool: Any, username: str) -> None:
         revoke(pool, origin_jti)
 
 
-def _check_access_token(inner: Any, self: CognitoIdpResponse) -> Any:
-    access_token = self._get_param("AccessToken")
-    if access_token is not None:
-        signed_in(access_token)
-    return inner(self)
+def _checking(operation: str) -> Callable[..., Any]:
+    """The access token check before moto's operation. Operations that do not declare UserNotFoundException
+    (GlobalSignOut, AssociateSoftwareToken) answer a deleted user's token with NotAuthorizedException."""
+
+    def check(inner: Any, self: CognitoIdpResponse) -> Any:
+        access_token = self._get_param("AccessToken")
+        if access_token is not None:
+            try:
+                signed_in(access_token)
+            except UserNotFoundError:
+                if operation not in DECLARE_USER_NOT_FOUND:
+                    raise NotAuthorizedError("Access Token has been revoked") from None
+                raise
+        return inner(self)
+
+    return check
 
 
 def _sign_out(inner: Any, self: CognitoIdpUserPool, username: str) -> None:
@@ -168,6 +182,6 @@ def _revoke_token_response(inner: Any, self: CognitoIdpResponse) -> ActionResult
 
 def install() -> None:
     for name in USER_CONTEXT_OPERATIONS:
-        wrap(CognitoIdpResponse, name, _check_access_token)
+        wrap(CognitoIdpResponse, name, _checking(name))
     wrap(CognitoIdpUserPool, "sign_out", _sign_out)
     wrap(CognitoIdpResponse, "revoke_token", _revoke_token_response)

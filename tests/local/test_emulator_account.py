@@ -466,6 +466,8 @@ def test_a_deleted_user_is_gone_their_tokens_refused_and_the_address_free(secret
 
     assert code_of(client.admin_get_user, UserPoolId=secret_pool.pool_id, Username=EMAIL) == "UserNotFoundException"
     assert code_of(client.get_user, AccessToken=tokens["AccessToken"]) == "UserNotFoundException"
+    # GlobalSignOut does not declare UserNotFoundException: NotAuthorizedException, as for any token it refuses.
+    assert code_of(client.global_sign_out, AccessToken=tokens["AccessToken"]) == "NotAuthorizedException"
     assert code_of(refresh, pool=secret_pool, refresh_token=tokens["RefreshToken"]) == "NotAuthorizedException"
     assert cannot_sign_in(secret_pool)
 
