@@ -59,7 +59,14 @@ DEPLOYED: dict[str, str | None] = {
     "USER_POOL_CLIENT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf",
     "USER_POOL_CLIENT_SECRET_PARAMETER": None,
 }
-# Claims API Gateway's Cognito authorizer puts in the event of /getData.
+# The app client secret cold.py's Secrets Manager answers with (bench/cold.py RESPONSES["GetSecretValue"]).
+BENCH_CLIENT_SECRET = "bench-client-secret-not-a-real-one-0123456789abcdefghij"
+# A production stack sends email through SES, which turns email MFA and passwordless codes on (as `make dev` does).
+BENCH_PARAMETERS = {
+    "SesIdentityArn": "arn:aws:ses:us-east-1:123456789012:identity/example.com",
+    "SesFromAddress": "no-reply@example.com",
+}
+# Claims API Gateway's Cognito authorizer puts in the event of every route behind it.
 AUTHORIZER_CLAIMS = {
     "sub": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
     "username": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
@@ -116,14 +123,15 @@ def function_environment(template: dict[str, Any], name: str, function: dict[str
         "_HANDLER": str(globals_function.get("Handler", "app.lambda_handler")),
         "_X_AMZN_TRACE_ID": "Root=1-65a1b2c3-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1",
     }
-    for key, value in cfn.evaluate(template, variables).items():
+    params = {**cfn.parameter_defaults(template), **BENCH_PARAMETERS}
+    for key, value in cfn.evaluate(template, variables, params).items():
         if not isinstance(value, dict):
             continue
         if key not in DEPLOYED:
             raise RuntimeError(f"bench/run.py: add the deployed value of {key} (from template.yaml) to DEPLOYED")
         if DEPLOYED[key] is not None:
             env[key] = str(DEPLOYED[key])
-    env.update(cfn.function_environment(template))
+    env.update(cfn.function_environment(template, params))
     env.update(function["environment"])
     return env
 
@@ -132,15 +140,25 @@ def memory_size(template: dict[str, Any]) -> int:
     return int(template.get("Globals", {}).get("Function", {}).get("MemorySize", 128))
 
 
-def first_event(name: str) -> dict[str, Any]:
-    """The function's committed event, completed the way API Gateway delivers it to a signed-in caller."""
+def first_event(name: str, template: dict[str, Any]) -> dict[str, Any]:
+    """The function's committed event, completed the way API Gateway delivers it to a signed-in caller: the bearer
+    token, the authorizer's claims behind the Cognito authorizer (a sign-in a moment ago), and for /auth/challenge a
+    session sealed as /auth/signin seals it."""
     event: dict[str, Any] = json.loads((ROOT / "events" / f"{name}.json").read_text())
-    if name == "get_data":
-        event.setdefault("requestContext", {})["authorizer"] = {"claims": dict(AUTHORIZER_CLAIMS)}
-    if name == "signout":
+    route = next(r for r in cfn.api(template).routes if Path(r.code_uri).name == name)
+    if route.authorizer is not None:
+        claims = {**AUTHORIZER_CLAIMS, "auth_time": str(int(time.time()))}
+        event.setdefault("requestContext", {})["authorizer"] = {"claims": claims}
+    if route.authorizer is not None or name == "signout":
         token = "eyJraWQiOiJiZW5jaCJ9." + "a" * 900 + "." + "s" * 342
         event["headers"] = {**(event.get("headers") or {}), "Authorization": f"Bearer {token}"}
         event["multiValueHeaders"] = {**(event.get("multiValueHeaders") or {}), "Authorization": [f"Bearer {token}"]}
+    if name == "answer_challenge":
+        from cognito_auth.sessions import ChallengeSession, seal
+
+        cognito_session = ChallengeSession("s" * 900, AUTHORIZER_CLAIMS["sub"], "SOFTWARE_TOKEN_MFA", time.time())
+        session = seal(cognito_session, secret=BENCH_CLIENT_SECRET, client_id=str(DEPLOYED["USER_POOL_CLIENT_ID"]))
+        event["body"], event["isBase64Encoded"] = json.dumps({"session": session, "code": "123456"}), False
     return event
 
 
@@ -268,7 +286,7 @@ def run_samples(
             "name": name,
             # Lambda's order: the function, the layer, then the runtime's boto3.
             "path": [task, tree["layer"], tree["runtime"]],
-            "event": first_event(name),
+            "event": first_event(name, template),
             "memory_mb": memory,
         }
         targets[name] = (spec, function_environment(template, name, function, Path(task)))
@@ -279,8 +297,11 @@ def run_samples(
         shuffler.shuffle(order)
         for label in order:
             spec, env = targets[label]
-            # The first round's processes go on to serve the warm invocations.
+            # The first round's processes go on to serve the warm invocations. Events are made afresh: a challenge
+            # session lives 3 minutes, a recent sign-in 15, and a run can take longer.
             spec = {**spec, "invocations": invocations if round_number == 0 else 0}
+            if spec["target"] == "function":
+                spec["event"] = first_event(label, template)
             samples[label].append({**sample(spec, env, work), "round": round_number})
     return samples
 

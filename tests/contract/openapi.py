@@ -66,6 +66,11 @@ def _authorized_routes() -> frozenset[tuple[str, str]]:
     return frozenset((r.method, r.path) for r in api(load_template()).routes if r.authorizer is not None)
 
 
+def behind_authorizer(route: tuple[str, str]) -> bool:
+    """Whether API Gateway's Cognito authorizer checks the bearer token before the function runs (template.yaml)."""
+    return route in _authorized_routes()
+
+
 def gateway_statuses(route: tuple[str, str], operation: dict[str, Any]) -> set[str]:
     """The statuses at which API Gateway itself may answer this operation with `{"message": ...}` (template.yaml's
     GatewayResponses): a route the deployed stage does not have (403 Missing Authentication Token), stage throttling
@@ -74,7 +79,7 @@ def gateway_statuses(route: tuple[str, str], operation: dict[str, Any]) -> set[s
     statuses = {"403", "429", "500", "502", "504"}
     if "requestBody" in operation:
         statuses.add("413")
-    if route in _authorized_routes():
+    if behind_authorizer(route):
         statuses.add("401")
     return statuses
 

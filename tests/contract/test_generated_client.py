@@ -6,12 +6,19 @@ API, then feed it API Gateway's own answers through a mock transport. Every answ
 model: a function's error into the one shared `Error` (whatever its code, even one added after the client was
 generated), API Gateway's `{"message": ...}` into `GatewayMessage`; an undocumented status raises
 (`raise_on_unexpected_status`).
+
+The lifecycle walk takes the steps today's local API (moto) can answer. Refresh, revoke, verify-email,
+DELETE /auth/me and signin/email-code need what moto lacks (GetTokensFromRefreshToken, RevokeToken,
+VerifyUserAttribute, DeleteUser, the USER_AUTH flow: its sign-in by emailed code answers 400 ValidationFailed),
+which the Cognito emulator is getting: they join the walk with it. Their answers are read through the mock transport
+below, as every documented answer of every operation is.
 """
 
 from __future__ import annotations
 
 import base64
 import importlib
+import inspect
 import json
 import os
 import re
@@ -25,6 +32,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cognito_auth.errors import ERROR_CODES
 from tests.contract.openapi import ERROR_SCHEMA, SPEC_PATH, contract, pointer
 from tests.support.handlers import ROOT
 from tests.support.local_api import LocalApiProcess, codes, unique_email, wrong
@@ -32,19 +40,20 @@ from tests.support.local_api import LocalApiProcess, codes, unique_email, wrong
 PACKAGE = "auth_api_client"
 GENERATOR_ENV = "OPENAPI_PYTHON_CLIENT_BIN"
 DEPLOYED = "https://abc123defg.execute-api.us-east-1.amazonaws.com/api"
-# What API Gateway itself answers at each status (template.yaml's GatewayResponses: `{"message": ...}`); a 500 from
-# an authorizer that could not run has a null message.
-GATEWAY_ANSWERS: dict[int, str | None] = {
-    401: "Unauthorized",
-    403: "Missing Authentication Token",
-    413: "HTTP content length exceeded 10485760 bytes.",
-    429: "Too Many Requests",
-    500: None,
-    502: "Internal server error",
-    504: "Endpoint request timed out",
+# What API Gateway itself answers at each status (template.yaml's GatewayResponses: `{"message": ...}`), and its
+# firewall where the stack runs one (EnableWaf: 403 for an address on AWS's reputation list, 429 over a per-IP
+# limit); a 500 from an authorizer that could not run has a null message.
+GATEWAY_ANSWERS: dict[int, list[str | None]] = {
+    401: ["Unauthorized"],
+    403: ["Missing Authentication Token", "Forbidden"],
+    413: ["HTTP content length exceeded 10485760 bytes."],
+    429: ["Too Many Requests"],
+    500: [None],
+    502: ["Internal server error"],
+    504: ["Endpoint request timed out"],
 }
 # A code a later release adds to errors.py: clients generated before it must still read the error.
-NEW_CODE = "FeatureDisabled"
+NEW_CODE = "SomeFutureCode"
 
 
 def generator() -> str:
@@ -129,6 +138,7 @@ def test_the_generated_client_walks_the_lifecycle(client_package: ModuleType, lo
     api, m = Api(client_package), client_package.models
     client = api.client(local_api.url)
     email, password, new_password = unique_email(), "Client-Passw0rd", "Client-Passw0rd2"
+    changed_password = "Client-Passw0rd3"
 
     signed_up = api.signUp(client, body=m.SignUpRequest(email=email, name="Gen", password=password))
     assert signed_up.status_code == 201
@@ -159,12 +169,31 @@ def test_the_generated_client_walks_the_lifecycle(client_package: ModuleType, lo
         "Unauthorized",
     )
 
-    refresh = m.RefreshRequest(refresh_token=tokens.refresh_token, username=username_claim(tokens.access_token))
-    refreshed = api.refreshTokens(client, body=refresh)
-    assert isinstance(refreshed.parsed, m.RefreshResponse)
-    signed_out = api.signOut(api.client(local_api.url, token=tokens.access_token))
+    # The account and MFA routes, behind the authorizer; Cognito answers them with the caller's access token.
+    bearer = api.client(local_api.url, token=tokens.access_token)
+    profile = api.getProfile(bearer)
+    assert isinstance(profile.parsed, m.Profile)
+    assert (profile.parsed.email, profile.parsed.name) == (email, "Gen")
+    assert profile.parsed.sub == username_claim(tokens.access_token)
+    renamed = api.updateProfile(bearer, body=m.ProfileUpdate(name="Gen Q."))
+    assert isinstance(renamed.parsed, m.Profile)
+    assert renamed.parsed.name == "Gen Q."
+    factors = api.getMfa(bearer)
+    assert isinstance(factors.parsed, m.Mfa)
+    assert (factors.parsed.enabled, factors.parsed.preferred) == ([], None)
+    not_current = m.ChangePasswordRequest(current_password=new_password, new_password=changed_password)
+    assert is_error(api, api.changePassword(bearer, body=not_current), 401, "InvalidCredentials")
+    change = m.ChangePasswordRequest(current_password=password, new_password=changed_password)
+    changed = api.changePassword(bearer, body=change)
+    assert (changed.status_code, type(changed.parsed)) == (200, m.Message)
+    assert is_error(
+        api, api.signIn(client, body=m.SignInRequest(email=email, password=password)), 401, "InvalidCredentials"
+    )
+
+    signed_out = api.signOut(bearer)
     assert (signed_out.status_code, type(signed_out.parsed)) == (200, m.Message)
-    assert is_error(api, api.refreshTokens(client, body=refresh), 401, "InvalidToken")
+    # The authorizer still accepts the access token (signature, expiry and scope are fine); Cognito does not.
+    assert is_error(api, api.getProfile(bearer), 401, "InvalidToken")
 
     forgot = api.forgotPassword(client, body=m.EmailRequest(email=email))
     assert (forgot.status_code, type(forgot.parsed)) == (200, m.Message)
@@ -213,13 +242,14 @@ def answering(api: Api, operation_id: str, status: int, body: Any, headers: dict
     return response
 
 
-def _gateway_answers() -> list[tuple[str, int]]:
-    """(operationId, status) for every answer API Gateway itself may give an operation (template.yaml)."""
+def _gateway_answers() -> list[tuple[str, int, str | None]]:
+    """(operationId, status, message) for every answer API Gateway (or its firewall) may give an operation."""
     spec = contract()
     return [
-        (spec.operation(method, path)["operationId"], int(status))
+        (spec.operation(method, path)["operationId"], int(status), message)
         for method, path in sorted(spec.routes())
         for status in sorted(spec.gateway_statuses(method, path))
+        for message in GATEWAY_ANSWERS[int(status)]
     ]
 
 
@@ -247,21 +277,24 @@ def _message_answers() -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(("operation_id", "status"), _gateway_answers(), ids=lambda v: str(v))
-def test_api_gateways_own_answers_are_read(client_package: ModuleType, operation_id: str, status: int) -> None:
+@pytest.mark.parametrize(("operation_id", "status", "message"), _gateway_answers(), ids=lambda v: str(v))
+def test_api_gateways_own_answers_are_read(
+    client_package: ModuleType, operation_id: str, status: int, message: str | None
+) -> None:
     """Among them the throttled sign-in of issue 9, a `KeyError('error')` in clients generated before."""
     api = Api(client_package)
     headers = {"Retry-After": "1"} if status == 429 else None
-    response = answering(api, operation_id, status, {"message": GATEWAY_ANSWERS[status]}, headers)
+    response = answering(api, operation_id, status, {"message": message}, headers)
 
     assert isinstance(response.parsed, api.models.GatewayMessage)
-    assert response.parsed.message == GATEWAY_ANSWERS[status]
+    assert response.parsed.message == message
 
 
 @pytest.mark.parametrize(("operation_id", "status"), _function_errors(), ids=lambda v: str(v))
 def test_an_error_code_added_after_generation_is_read(
     client_package: ModuleType, operation_id: str, status: int
 ) -> None:
+    assert NEW_CODE not in ERROR_CODES
     api = Api(client_package)
     response = answering(api, operation_id, status, {"error": "Not available yet.", "code": NEW_CODE})
 
@@ -277,3 +310,60 @@ def test_a_reworded_message_is_read(client_package: ModuleType, operation_id: st
     response = answering(api, operation_id, 200, {"message": "Reworded for people."})
 
     assert (type(response.parsed), response.parsed.message) == (api.models.Message, "Reworded for people.")
+
+
+def _success_examples() -> list[tuple[str, int, str, Any]]:
+    """(operationId, status, example name, body) for every example of every documented success answer."""
+    spec = contract()
+    found = []
+    for method, path in sorted(spec.routes()):
+        operation = spec.operation(method, path)
+        for status, response in operation["responses"].items():
+            media = response.get("content", {}).get("application/json", {})
+            if not status.startswith("2"):
+                continue
+            examples = {"example": media["example"]} if "example" in media else {}
+            examples.update({name: example["value"] for name, example in media.get("examples", {}).items()})
+            found += [(operation["operationId"], int(status), name, value) for name, value in examples.items()]
+    return found
+
+
+def schema_of(operation_id: str, status: int, value: Any) -> str:
+    """The name of the one component schema of the documented answer that `value` is (a oneOf's variant)."""
+    method, path = operation_route(operation_id)
+    (ref,) = [
+        r
+        for r in contract().response_schemas(pointer("paths", path, method.lower(), "responses", str(status)))
+        if contract().schema_errors(value, r) == []
+    ]
+    return ref.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "status", "name", "body"),
+    _success_examples(),
+    ids=lambda v: "" if isinstance(v, dict) else str(v),
+)
+def test_every_documented_success_is_read_as_its_own_schema(
+    client_package: ModuleType, operation_id: str, status: int, name: str, body: Any
+) -> None:
+    """A sign-in answers the tokens or one of five challenges: the client must hand back the right class (an
+    EMAIL_OTP read as the first challenge that fits would lose its `code_delivery`), and lose nothing."""
+    api = Api(client_package)
+    response = answering(api, operation_id, status, body)
+
+    assert type(response.parsed).__name__ == schema_of(operation_id, status, body)
+    assert response.parsed.to_dict() == body
+
+
+@pytest.mark.parametrize(
+    "route", sorted(r for r in contract().routes() if "requestBody" in contract().operation(*r)), ids=" ".join
+)
+def test_every_request_body_is_a_generated_model(client_package: ModuleType, route: tuple[str, str]) -> None:
+    """A request schema generators cannot model (a top-level anyOf, say) becomes `body: Any`: no fields to fill."""
+    api = Api(client_package)
+    operation = contract().operation(*route)
+    model = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    body = inspect.signature(api.module(operation["operationId"]).sync_detailed).parameters["body"]
+
+    assert body.annotation is getattr(api.models, model)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cognito_auth import errors, models
-from tests.contract.openapi import contract, pointer
+from tests.contract.openapi import behind_authorizer, contract, pointer
 from tests.contract.test_spec import BEARER_ROUTES, REQUEST_MODELS
 from tests.support.handlers import ROOT
 
@@ -92,11 +92,29 @@ def test_each_curl_example_sends_what_the_contract_accepts(command: str) -> None
         assert headers.get("authorization", "").startswith("Bearer $")
 
 
-def test_the_refresh_example_sends_the_username_claim() -> None:
+def test_the_refresh_example_sends_the_refresh_token_alone() -> None:
+    """`username` is accepted and ignored now (deprecated in openapi.yaml); the README says so."""
     (refresh,) = [c for c in curl_commands(section("Endpoints")) if parse_curl(c)[0] == ("POST", "/auth/refresh")]
+    paragraph = section("Endpoints").split("**Refresh**")[1].split("\n\n")[0]
 
-    assert set(parse_curl(refresh)[2]) == {"refresh_token", "username"}
-    assert "username" in section("Endpoints").split("**Refresh's `username`**")[1].split("\n\n")[0]
+    assert set(parse_curl(refresh)[2]) == {"refresh_token"}
+    assert "`username`" in paragraph
+    assert "ignored" in paragraph
+
+
+def test_the_curl_examples_run_top_to_bottom() -> None:
+    """Each shell variable the examples read (`$ACCESS`, `$SESSION`...) is set by a line above it."""
+    (block,) = re.findall(r"```bash\n(.*?)```", section("Endpoints"), re.DOTALL)
+    assigned: set[str] = set()
+    unset = []
+    for line in block.replace("\\\n", " ").splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        used = set(re.findall(r"\$(\w+)", line)) - {"1", "2", "@"}
+        unset += [f"${name} in: {line.strip()}" for name in sorted(used - assigned)]
+        assigned |= set(re.findall(r"^\s*(\w+)=", line))
+
+    assert unset == []
 
 
 def test_the_error_table_is_the_error_contract() -> None:
@@ -110,7 +128,12 @@ def test_the_gateway_table_is_where_openapi_yaml_documents_api_gateways_answers(
     spec = contract()
     text = section("Errors").split("**API Gateway's own answers.**")[1].split("**No user enumeration.**")[0]
     with_body = {route for route in spec.routes() if "requestBody" in spec.operation(*route)}
-    scopes = {"every route": spec.routes(), "every route with a body": with_body}
+    authorized = {route for route in spec.routes() if behind_authorizer(route)}
+    scopes = {
+        "every route": spec.routes(),
+        "every route with a body": with_body,
+        "every route behind the authorizer": authorized,
+    }
     listed = {
         row[0]: scopes.get(row[3]) or {tuple(r.split(" ", 1)) for r in re.findall(r"`([A-Z]+ /[^`]+)`", row[3])}
         for row in table_rows(text)[1:]
@@ -128,4 +151,4 @@ def test_the_no_enumeration_table_names_documented_endpoints() -> None:
     named = {tuple(row[0].strip("`").split(" ", 1)) for row in table_rows(text)[1:]}
 
     assert named <= contract().routes()
-    assert len(named) == 6
+    assert len(named) == 8

@@ -11,6 +11,7 @@ LEGACY answers (UserNotFoundException) are played too: they must not reveal anyt
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,10 +19,11 @@ import pytest
 from botocore.stub import Stubber
 from werkzeug.datastructures import Headers
 
+from cognito_auth import settings
 from cognito_auth.aws import cognito_client
 from tests.security.conftest import Cases
 from tests.support.cognito import Pool
-from tests.support.handlers import call
+from tests.support.handlers import call, invoke, make_event
 from tests.support.reply import Reply
 
 PASSWORD = "Example-Passw0rd"
@@ -197,3 +199,52 @@ def test_reset_password_with_a_weak_password_answers_alike_without_asking_cognit
     assert replies[UNKNOWN].status == 400
     assert_all_alike(replies)
     assert "ConfirmForgotPassword" not in cognito_calls
+
+
+# ---------------------------------------------------------------------------------------------- the new routes
+
+
+def test_passwordless_start_answers_alike_for_every_address(
+    stub: Stubber, monkeypatch: pytest.MonkeyPatch, cases: Cases
+) -> None:
+    monkeypatch.setenv("EMAIL_SIGN_IN", "true")
+    settings.get_settings.cache_clear()
+    challenge = {"ChallengeName": "EMAIL_OTP", "Session": "s" * 40, "ChallengeParameters": {"USER_ID_FOR_SRP": "sub"}}
+    stub.add_response("initiate_auth", challenge)  # a confirmed account: a code is emailed
+    stub.add_response("initiate_auth", challenge)  # unknown, PreventUserExistenceErrors ENABLED: simulated
+    stub.add_client_error("initiate_auth", "UserNotFoundException", "User does not exist.", 400)  # LEGACY
+    stub.add_client_error("initiate_auth", "UserNotConfirmedException", "User is not confirmed.", 400)
+    replies = {who: call("email_sign_in", {"email": CONFIRMED}) for who in ("known", "simulated", "legacy", "unconf")}
+    cases.tried(len(replies))
+
+    # Sessions differ from call to call for everyone (each is sealed afresh); all else is the same.
+    shapes = {who: (r.status, sorted(r.body), r.body["code_delivery"], r.headers) for who, r in replies.items()}
+    assert len(set(map(repr, shapes.values()))) == 1, shapes
+    assert replies["known"].status == 200
+
+    # And a code sent to any of those sessions is answered as a wrong code.
+    stub.add_client_error("respond_to_auth_challenge", "CodeMismatchException", "Invalid code received for user", 400)
+    stub.add_client_error("respond_to_auth_challenge", "CodeMismatchException", "Invalid code received for user", 400)
+    answers = {
+        who: call("answer_challenge", {"session": replies[who].body["session"], "code": "000000"})
+        for who in ("known", "simulated", "legacy", "unconf")
+    }
+    cases.tried(len(answers))
+    assert_all_alike(answers)
+    assert answers["known"].body["code"] == "InvalidCode"
+
+
+def test_changing_to_an_address_another_account_uses_answers_like_a_free_one(stub: Stubber, cases: Cases) -> None:
+    stub.add_response("update_user_attributes", {"CodeDeliveryDetailsList": [SIMULATED_DELIVERY]})  # a free address
+    stub.add_client_error(
+        "update_user_attributes", "AliasExistsException", "An account with the given email already exists.", 400
+    )
+    replies = {}
+    for who in ("free", "taken"):
+        event = make_event("change_email", {"new_email": "jill@example.com"}, token="a.b.c")
+        event["requestContext"]["authorizer"] = {"claims": {"sub": "s-1", "auth_time": str(int(time.time()))}}
+        replies[who] = invoke("change_email", event)
+    cases.tried(len(replies))
+
+    assert replies["free"].status == 202
+    assert_all_alike(replies)

@@ -49,7 +49,26 @@ OVERSIZED_FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
     "reset password 257": ("reset_password", {"email": "j@example.com", "otp": "1", "new_password": LONG_PASSWORD}),
     "refresh token 8193": ("refresh", {"refresh_token": "r" * 8193, "username": "sub"}),
     "refresh username 129": ("refresh", {"refresh_token": "r", "username": "u" * 129}),
+    "revoke token 8193": ("revoke", {"refresh_token": "r" * 8193}),
+    "rename name 257": ("update_profile", {"name": "n" * 257}),
+    "change-password current 257": ("change_password", {"current_password": LONG_PASSWORD, "new_password": PASSWORD}),
+    "change-password new 257": ("change_password", {"current_password": PASSWORD, "new_password": LONG_PASSWORD}),
+    "change-email new_email 255": ("change_email", {"new_email": LONG_EMAIL}),
+    "verify-email code 65": ("verify_email", {"code": "1" * 65}),
+    "challenge session 8193": ("answer_challenge", {"session": "s" * 8193, "code": "123456"}),
+    "challenge code 65": ("answer_challenge", {"session": "s" * 100, "code": "1" * 65}),
+    "challenge new_password 257": ("answer_challenge", {"session": "s" * 100, "new_password": LONG_PASSWORD}),
+    "email-code email 255": ("email_sign_in", {"email": LONG_EMAIL}),
+    "totp verify code 65": ("verify_totp", {"code": "1" * 65}),
 }
+
+
+def test_every_route_with_a_body_has_its_oversized_fields_tried() -> None:
+    from tests.support.handlers import FUNCTIONS
+
+    without_body = {"get_data", "signout", "get_profile", "delete_account", "setup_totp", "get_mfa", "set_mfa"}
+    tried = {endpoint for endpoint, _ in OVERSIZED_FIELDS.values()}
+    assert set(FUNCTIONS) - without_body - tried == set()
 
 
 def problems(replies: dict[str, Reply], statuses: set[int]) -> dict[str, Any]:
@@ -114,7 +133,7 @@ def test_bodies_past_the_limit_are_413_before_cognito(
     secret_pool: Pool, cognito_calls: list[str], cases: Cases
 ) -> None:
     replies: dict[str, Reply] = {}
-    for endpoint in ("signup", "signin", "reset_password", "refresh"):
+    for endpoint in ("signup", "signin", "reset_password", "refresh", "answer_challenge", "change_password", "set_mfa"):
         for name, kwargs in oversized_bodies().items():
             if name.startswith("base64"):
                 event_body = kwargs["raw_body"]

@@ -200,3 +200,19 @@ def test_getdata_behind_the_authorizer_serves_only_this_apis_app_client(
 
     assert reply.status == status
     assert ("data" in reply.raw["body"]) is (status == 200)
+
+
+@pytest.mark.parametrize("function", ["get_profile", "get_mfa", "setup_totp", "delete_account"])
+def test_a_route_behind_the_authorizer_refuses_another_app_clients_token_before_cognito(
+    function: str, secret_pool: Pool, cognito_calls: list[str]
+) -> None:
+    """API Gateway's authorizer accepts any app client of the pool; these routes would hand the token to Cognito,
+    which would accept it too. The function refuses it first."""
+    event = make_event(function, token="a.b.c")
+    claims = {"sub": "abc-123", "client_id": "another-app-client-of-the-pool", "auth_time": "1", "token_use": "access"}
+    event["requestContext"]["authorizer"] = {"claims": claims}
+
+    reply = invoke(function, event)
+
+    assert (reply.status, reply.body["code"]) == (401, "InvalidToken")
+    assert cognito_calls == []

@@ -110,3 +110,51 @@ def test_known_limit_a_signed_out_access_token_passes_until_it_expires(local_api
     assert http("POST", f"{local_api.url}/auth/signout", token=access).status == 200
     assert http("POST", f"{local_api.url}/auth/signout", token=access).status == 401  # Cognito knows
     assert get_data(local_api, f"Bearer {access}").status == 200  # the authorizer does not
+
+
+# Every route behind the authorizer, with a body it would accept: a refusal is the token's doing.
+BEARER_BODIES: dict[tuple[str, str], Any] = {
+    ("GET", "/auth/me"): None,
+    ("PATCH", "/auth/me"): {"name": "Mallory"},
+    ("DELETE", "/auth/me"): None,
+    ("POST", "/auth/change-password"): {"current_password": PASSWORD, "new_password": "Other-Passw0rd1"},
+    ("POST", "/auth/change-email"): {"new_email": "mallory@example.com"},
+    ("POST", "/auth/verify-email"): {"code": "123456"},
+    ("POST", "/auth/mfa/totp"): None,
+    ("POST", "/auth/mfa/totp/verify"): {"code": "123456"},
+    ("GET", "/auth/mfa"): None,
+    ("PUT", "/auth/mfa"): {"totp": False},
+    ("GET", "/getData"): None,
+}
+
+
+def test_every_route_behind_the_authorizer_is_tried() -> None:
+    from local_api import template
+
+    api = template.api(template.load_template())
+    assert {(r.method, r.path) for r in api.routes if r.authorizer} == set(BEARER_BODIES)
+
+
+def test_every_attack_token_is_refused_by_every_route_behind_the_authorizer(
+    local_api: LocalApiProcess, forger: Forger, cases: Cases
+) -> None:
+    replies = {
+        (method, path, name): http(
+            method, f"{local_api.url}{path}", body, headers={"Authorization": f"Bearer {attack(forger)}"}
+        )
+        for (method, path), body in BEARER_BODIES.items()
+        for name, attack in ATTACKS.items()
+    }
+    cases.tried(len(replies))
+
+    # The authorizer refuses before any function runs: API Gateway's own {"message": "Unauthorized"}. It accepts a
+    # token of any app client of the pool, though; the function then refuses another client's: 401 InvalidToken.
+    def expected(name: str, reply: Reply) -> bool:
+        if name == "another-clients-token":
+            return reply.status == 401 and reply.body.get("code") == "InvalidToken"
+        return (reply.status, reply.body) == (401, UNAUTHORIZED)
+
+    assert {" ".join(key): r.status for key, r in replies.items() if not expected(key[2], r)} == {}
+
+
+UNAUTHORIZED = {"message": "Unauthorized"}

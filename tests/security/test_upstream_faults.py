@@ -24,7 +24,7 @@ from local_api import template
 from local_api.gateway import LambdaContext
 from tests.security.conftest import Cases
 from tests.support.cognito import TEMPLATE, Pool
-from tests.support.handlers import call, load_function, make_event, reset_caches, response_headers
+from tests.support.handlers import call, invoke, load_function, make_event, reset_caches, response_headers
 from tests.support.reply import Reply
 
 EMAIL = "jane@example.com"
@@ -391,3 +391,81 @@ def test_retries_stop_at_the_deadline(slow_aws: Callable[..., SlowUpstream], cas
     assert elapsed < 5 - deadline.ANSWER_SECONDS
     assert upstream.requests == ["InitiateAuth"]
     cases.tried()
+
+
+# ---------------------------------------------------------------------------------------------- every route
+
+
+def _bearer(name: str, body: Any = None) -> dict[str, Any]:
+    """An event as API Gateway hands it on behind the authorizer, from a sign-in a moment ago."""
+    event = make_event(name, body, token="header.payload.signature")
+    claims = {"sub": "sub-1", "token_use": "access", "auth_time": str(int(time.time()))}
+    event["requestContext"]["authorizer"] = {"claims": claims}
+    return event
+
+
+def _session(pool: Pool) -> str:
+    from cognito_auth.sessions import ChallengeSession, seal
+
+    session = ChallengeSession("cognito-session-" * 3, "sub-1", "SOFTWARE_TOKEN_MFA", time.time())
+    return seal(session, secret=pool.secret, client_id=pool.client_id)
+
+
+# function -> (its first Cognito operation, the event that reaches it)
+ROUTES: dict[str, tuple[str, Callable[[Pool], dict[str, Any]]]] = {
+    "signup": ("SignUp", lambda p: make_event("signup", {"email": EMAIL, "name": "J", "password": PASSWORD})),
+    "confirm": ("ConfirmSignUp", lambda p: make_event("confirm", {"email": EMAIL, "code": "123456"})),
+    "resend_code": ("ResendConfirmationCode", lambda p: make_event("resend_code", {"email": EMAIL})),
+    "signin": ("InitiateAuth", lambda p: make_event("signin", {"email": EMAIL, "password": PASSWORD})),
+    "email_sign_in": ("InitiateAuth", lambda p: make_event("email_sign_in", {"email": EMAIL})),
+    "answer_challenge": (
+        "RespondToAuthChallenge",
+        lambda p: make_event("answer_challenge", {"session": _session(p), "code": "123456"}),
+    ),
+    "refresh": ("GetTokensFromRefreshToken", lambda p: make_event("refresh", {"refresh_token": "r.e.f"})),
+    "revoke": ("RevokeToken", lambda p: make_event("revoke", {"refresh_token": "r.e.f"})),
+    "signout": ("GlobalSignOut", lambda p: make_event("signout", token="header.payload.signature")),
+    "forgot_password": ("ForgotPassword", lambda p: make_event("forgot_password", {"email": EMAIL})),
+    "reset_password": (
+        "ConfirmForgotPassword",
+        lambda p: make_event("reset_password", {"email": EMAIL, "otp": "123456", "new_password": NEW_PASSWORD}),
+    ),
+    "get_profile": ("GetUser", lambda p: _bearer("get_profile")),
+    "update_profile": ("UpdateUserAttributes", lambda p: _bearer("update_profile", {"name": "Jane"})),
+    "delete_account": ("DeleteUser", lambda p: _bearer("delete_account")),
+    "change_password": (
+        "ChangePassword",
+        lambda p: _bearer("change_password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+    ),
+    "change_email": ("UpdateUserAttributes", lambda p: _bearer("change_email", {"new_email": "j2@example.com"})),
+    "verify_email": ("VerifyUserAttribute", lambda p: _bearer("verify_email", {"code": "123456"})),
+    "setup_totp": ("GetUser", lambda p: _bearer("setup_totp")),
+    "verify_totp": ("VerifySoftwareToken", lambda p: _bearer("verify_totp", {"code": "123456"})),
+    "get_mfa": ("GetUser", lambda p: _bearer("get_mfa")),
+    "set_mfa": ("GetUser", lambda p: _bearer("set_mfa", {"totp": True})),
+}
+
+
+def test_every_function_calling_cognito_is_tried() -> None:
+    from tests.support.handlers import FUNCTIONS
+
+    assert set(FUNCTIONS) - {"get_data"} == set(ROUTES)
+
+
+@pytest.mark.parametrize("fault", ["503 empty body", "throttled"])
+@pytest.mark.parametrize("function", sorted(ROUTES))
+def test_every_route_answers_a_failing_cognito_with_the_contracts_retry_after(
+    function: str, fault: str, wire: Wire, secret_pool: Pool, monkeypatch: pytest.MonkeyPatch, cases: Cases
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    monkeypatch.setenv("EMAIL_SIGN_IN", "true")
+    operation, event = ROUTES[function]
+    behaviour, status, code = FAULTS[fault]
+    wire.always(operation, behaviour)
+
+    reply = invoke(function, event(secret_pool))
+    cases.tried()
+
+    assert (reply.status, reply.body["code"]) == (status, code), reply.body
+    assert int(reply.headers["Retry-After"]) > 0
+    assert wire.attempts == [operation] * total_attempts()

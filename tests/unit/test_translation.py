@@ -82,6 +82,8 @@ DEFAULT = {
 
 SUCCESS = (200, "")
 TOKEN_REFUSED = {"NotAuthorizedException": (401, "InvalidToken"), "UserNotFoundException": (401, "InvalidToken")}
+# A request that sent Cognito no code hears nothing about codes or aliases: such an answer is unexpected.
+NO_CODE_SENT = dict.fromkeys(("CodeMismatchException", "ExpiredCodeException", "AliasExistsException"), OUR_FAULT)
 
 # Where an endpoint answers differently from the default: mostly so as not to tell whether an account exists.
 ENDPOINT_OVERRIDES: dict[str, dict[str, tuple[int, str]]] = {
@@ -108,13 +110,13 @@ ENDPOINT_OVERRIDES: dict[str, dict[str, tuple[int, str]]] = {
     "signout": {"NotAuthorizedException": (401, "InvalidToken")},
     # The user-context calls act with the caller's access token: Cognito refusing it means the token is no good.
     "get_profile": TOKEN_REFUSED,
-    "update_profile": TOKEN_REFUSED,
+    "update_profile": {**TOKEN_REFUSED, **NO_CODE_SENT},
     "delete_account": TOKEN_REFUSED,
     "verify_email": TOKEN_REFUSED,
     # NotAuthorized is the wrong current password (unless Cognito's message speaks of the token).
     "change_password": {"UserNotFoundException": (401, "InvalidToken")},
     # An address another account uses is answered like a free one.
-    "change_email": {**TOKEN_REFUSED, "AliasExistsException": (202, "")},
+    "change_email": {**TOKEN_REFUSED, **NO_CODE_SENT, "AliasExistsException": (202, "")},
     "revoke": {
         "UnsupportedTokenTypeException": SUCCESS,
         "InvalidParameterException": SUCCESS,
@@ -127,6 +129,7 @@ ENDPOINT_OVERRIDES: dict[str, dict[str, tuple[int, str]]] = {
         "UserNotFoundException": SUCCESS,
         "NotAuthorizedException": SUCCESS,
         "UserNotConfirmedException": SUCCESS,
+        "PasswordResetRequiredException": SUCCESS,
     },
     "get_mfa": TOKEN_REFUSED,
 }

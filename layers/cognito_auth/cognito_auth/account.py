@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 
 # A user-context call with a revoked token, or for a deleted or disabled user: the token is no good any more.
 _TOKEN_REFUSED = {"NotAuthorizedException": errors.InvalidToken, "UserNotFoundException": errors.InvalidToken}
+# UpdateUserAttributes declares code and alias errors; a request that sends no code (a name, an email to verify later)
+# must not send the client looking for one: Cognito answering so is unexpected, a 500.
+_NO_CODE_SENT = {
+    "CodeMismatchException": errors.InternalError,
+    "ExpiredCodeException": errors.InternalError,
+    "AliasExistsException": errors.InternalError,
+}
 # Cognito's names of the MFA factors this API offers, and the API's.
 FACTORS = {"SOFTWARE_TOKEN_MFA": "totp", "EMAIL_OTP": "email"}
 
@@ -47,7 +54,7 @@ def get_profile(access_token: str) -> dict[str, Any]:
 
 
 def update_profile(access_token: str, name: str) -> dict[str, Any]:
-    with translated(_TOKEN_REFUSED):
+    with translated({**_NO_CODE_SENT, **_TOKEN_REFUSED}):
         cognito_client().update_user_attributes(
             AccessToken=access_token, UserAttributes=[{"Name": "name", "Value": name}]
         )
@@ -86,7 +93,7 @@ def change_email(access_token: str, claims: Mapping[str, Any], new_email: str) -
         "code_delivery": {"destination": mask_email(new_email), "medium": "EMAIL"},
     }
     try:
-        with translated({**_TOKEN_REFUSED, "AliasExistsException": HIDE}):
+        with translated({**_NO_CODE_SENT, **_TOKEN_REFUSED, "AliasExistsException": HIDE}):
             cognito_client().update_user_attributes(
                 AccessToken=access_token, UserAttributes=[{"Name": "email", "Value": new_email}]
             )

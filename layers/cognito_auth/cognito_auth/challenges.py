@@ -169,7 +169,16 @@ def email_sign_in(email: str) -> dict[str, Any]:
     with no account gets the same status and keys; its session accepts no code."""
     if not get_settings().email_sign_in:
         raise errors.FeatureDisabled("Sign-in by emailed code is not enabled for this API.")
-    hidden = dict.fromkeys(("UserNotFoundException", "NotAuthorizedException", "UserNotConfirmedException"), HIDE)
+    # Whatever would tell that the address has an account (unconfirmed, disabled, to reset its password) is hidden.
+    hidden = dict.fromkeys(
+        (
+            "UserNotFoundException",
+            "NotAuthorizedException",
+            "UserNotConfirmedException",
+            "PasswordResetRequiredException",
+        ),
+        HIDE,
+    )
     result: Mapping[str, Any]
     try:
         with translated(hidden):

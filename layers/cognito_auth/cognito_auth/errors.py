@@ -133,6 +133,8 @@ ERROR_CODES: dict[str, int] = {
         InvalidToken,
         UserNotConfirmed,
         PasswordResetRequired,
+        ReauthenticationRequired,
+        FeatureDisabled,
         Forbidden,
         NotFound,
         PayloadTooLarge,

@@ -198,7 +198,11 @@ def _phrase(problem: Problem) -> str:
 
 
 def bearer_token(app: App) -> str:
-    """The access token from `Authorization: Bearer <token>`, or 401."""
+    """The access token from `Authorization: Bearer <token>`, or 401. Behind API Gateway's authorizer, which accepts a
+    token of any app client of the pool, a token of another client is refused here: this API serves its own."""
+    claims = app.current_event.claims
+    if claims is not None and claims.get("client_id", get_settings().client_id) != get_settings().client_id:
+        raise errors.InvalidToken()
     header = app.current_event.headers.get("authorization") or ""
     scheme, _, token = header.strip().partition(" ")
     token = token.strip()
