@@ -53,9 +53,11 @@ state:
   gone when the server stops; each start makes a new pool with new ids. With a real pool, users live in that pool.
 
 routes:
-  every Api event of every function in template.yaml, plus the local-only GET /_local/outbox and
-  POST /_local/admin/users (emulator only), GET /docs (Swagger UI of openapi.yaml) and GET /docs/openapi.json.
-  Unknown routes get API Gateway's 403 {"message": "Missing Authentication Token"}.
+  every Api event of every function in template.yaml, plus the local-only GET /_local/outbox, POST
+  /_local/admin/users and GET or PUT /_local/clock (emulator only: PUT {"offset_seconds": n} runs the emulator's
+  clock n seconds from this computer's, for grace periods and a sign-in's age), GET /docs (Swagger UI of
+  openapi.yaml) and GET /docs/openapi.json. Unknown routes get API Gateway's 403
+  {"message": "Missing Authentication Token"}.
 
 stop: Ctrl-C (or SIGTERM, or the end of the process that started it, e.g. make) stops the server and everything
   it started.
@@ -268,6 +270,7 @@ def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito, stop: S
         authorizers,
         outbox=cognito.outbox,
         admin_users=cognito.admin_users,
+        emulator_clock=cognito.outbox is not None,
         openapi=args.openapi,
         docs_assets=swagger_ui_assets(),
         log=say,
@@ -288,6 +291,7 @@ def serve(args: argparse.Namespace, api: template.Api, cognito: Cognito, stop: S
         say(f"  GET     {base}/_local/outbox  codes Cognito would have emailed (local only)")
     if cognito.admin_users is not None:
         say(f"  POST    {base}/_local/admin/users  create a user as an administrator would (local only)")
+        say(f'  PUT     {base}/_local/clock   the emulator\'s clock, {{"offset_seconds": n}} from now (local only)')
     say(f"  GET     {base}/docs  API docs of {args.openapi.name} (local only)")
     say("Press Ctrl-C to stop.")
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="local-api")

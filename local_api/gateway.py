@@ -47,6 +47,8 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 # A client silent this long in the middle of a request (its body short of its Content-Length, or no request at all)
 # is let go, rather than holding a thread for minutes.
 IDLE_TIMEOUT_SECONDS = 5.0
+# How far /_local/clock may move the emulator's clock: the template's longest refresh token lifetime, 10 years.
+MAX_CLOCK_OFFSET_SECONDS = 3650 * 86400
 ACCOUNT_ID = "123456789012"
 API_ID = "localapi01"
 RAW_HEADERS_KEY = "local_api.raw_headers"
@@ -183,6 +185,7 @@ class LocalApi:
         *,
         outbox: Outbox | None = None,
         admin_users: AdminUsers | None = None,
+        emulator_clock: bool = False,
         openapi: Path | None = None,
         docs_assets: Path | None = None,
         log: Callable[[str], None] = print,
@@ -195,6 +198,7 @@ class LocalApi:
         self.authorizers = authorizers
         self.outbox = outbox
         self.admin_users = admin_users
+        self.emulator_clock = emulator_clock  # whether /_local/clock sets the embedded Cognito's clock
         self.openapi = openapi
         self.docs_assets = docs_assets
         self.log = log
@@ -318,6 +322,8 @@ class LocalApi:
             return _json(200, [m.as_dict() for m in self.outbox.messages(to=request.args.get("to"))])
         if path == "/_local/admin/users" and self.admin_users is not None and method == "POST":
             return self.admin_users.create(request)
+        if path == "/_local/clock" and self.emulator_clock and method in ("GET", "PUT"):
+            return self.clock(request)
         if self.docs_assets is None or not (path == "/docs" or path.startswith("/docs/")) or method != "GET":
             return None
         if path in ("/docs", "/docs/"):
@@ -328,6 +334,25 @@ class LocalApi:
             return send_from_directory(self.docs_assets, path.removeprefix("/docs/"), request.environ)
         except HTTPException:
             return _json(404, {"message": "Not Found"})
+
+    def clock(self, request: Request) -> Response:
+        """The embedded Cognito's clock, which `PUT {"offset_seconds": n}` runs n seconds from the computer's (so
+        that a grace period or a sign-in's age can pass without waiting); `GET` shows it. Only the emulator's clock:
+        the authorizer and the functions keep the computer's."""
+        from local_api.emulator import clock
+
+        if request.method.upper() == "PUT":
+            try:
+                body = json.loads(request.get_data(cache=False) or b"null")
+            except ValueError:
+                body = None
+            offset = body.get("offset_seconds") if isinstance(body, dict) else None
+            if type(offset) is not int or abs(offset) > MAX_CLOCK_OFFSET_SECONDS:
+                message = f'Send {{"offset_seconds": n}}, n an integer of seconds, at most {MAX_CLOCK_OFFSET_SECONDS}.'
+                return _json(400, {"message": message})
+            clock.set_offset(offset)
+            self.log(f"[clock] the emulator's clock now runs {offset:+d} s from this computer's")
+        return _json(200, {"offset_seconds": clock.offset_seconds, "now": int(clock.now())})
 
     def openapi_document(self, request: Request) -> Response:
         """openapi.yaml as it is on disk now, its servers pointed at this local API so "Try it out" works."""

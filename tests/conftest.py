@@ -78,6 +78,14 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture
+def emulator_clock(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The emulator's clock (code expiry, token times, refresh token lifetimes and grace periods), moved by the
+    test."""
+    monkeypatch.setattr(emulator.clock, "now", clock)
+    return clock
+
+
 @pytest.fixture(scope="session")
 def local_api() -> Iterator[LocalApiProcess]:
     """The local API as `make dev` serves it (a subprocess on 127.0.0.1), one for the whole run, stopped with

@@ -2,7 +2,8 @@
 
 moto accepts any confirmation code and lacks ResendConfirmationCode. For the pools given to `deliver_codes` (the
 local API's), sign-up, resend and forgot-password issue a real random code, record it in the pool's outbox, and
-ConfirmSignUp and ConfirmForgotPassword refuse a wrong, reused or expired one as Cognito does. Other pools keep moto's
+ConfirmSignUp and ConfirmForgotPassword refuse a wrong, reused or expired one as Cognito does (an email change's code,
+purpose `verify-email`, is issued and checked by `email_change`). Other pools keep moto's
 behaviour, so in-process tests can confirm with any code.
 """
 
@@ -36,7 +37,8 @@ RESET_PASSWORD = "reset-password"
 # challenge session that asked for it (the app client's AuthSessionValidity, 3 to 15 minutes): `challenges` refuses
 # an expired session first, so this is the longest a session can last.
 SIGN_IN = "sign-in"
-CODE_LIFETIME_SECONDS = {CONFIRM_SIGN_UP: 24 * 3600, RESET_PASSWORD: 3600, SIGN_IN: 15 * 60}
+VERIFY_EMAIL = "verify-email"
+CODE_LIFETIME_SECONDS = {CONFIRM_SIGN_UP: 24 * 3600, RESET_PASSWORD: 3600, SIGN_IN: 15 * 60, VERIFY_EMAIL: 24 * 3600}
 
 
 @dataclass(frozen=True)
@@ -99,15 +101,22 @@ def deliver_codes(user_pool_id: str, outbox: Outbox) -> None:
     _outboxes[user_pool_id] = outbox
 
 
-def issue(pool_id: str, user: Any, purpose: str) -> None:
-    """A new code replaces any earlier one of the same purpose."""
+def delivers(pool_id: str) -> bool:
+    """Whether this pool issues real codes (`deliver_codes`); other pools keep moto's any-code-will-do."""
+    return pool_id in _outboxes
+
+
+def issue(pool_id: str, user: Any, purpose: str, *, to: str | None = None) -> None:
+    """A new code replaces any earlier one of the same purpose. It goes to the user's email, or to `to` (a new
+    address being verified)."""
     outbox = _outboxes.get(pool_id)
     if outbox is None:
         return
     code = f"{secrets.randbelow(10**6):06d}"
     with _lock:
         _pending[(pool_id, user.id, purpose)] = _Pending(code, clock.now() + CODE_LIFETIME_SECONDS[purpose])
-    outbox.send(Message(to=user.attribute_lookup.get("email", user.username), purpose=purpose, code=code))
+    address = to if to is not None else user.attribute_lookup.get("email", user.username)
+    outbox.send(Message(to=address, purpose=purpose, code=code))
 
 
 def check(pool_id: str, user: Any, purpose: str, code: str) -> None:
@@ -121,7 +130,8 @@ def check(pool_id: str, user: Any, purpose: str, code: str) -> None:
         del _pending[(pool_id, user.id, purpose)]
 
 
-def _mask(email: str) -> str:
+def mask(email: str) -> str:
+    """An address as Cognito shows it in CodeDeliveryDetails: first letters only."""
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain[:1]}***"
 
@@ -143,6 +153,18 @@ def _confirm_sign_up_response(inner: Any, self: CognitoIdpResponse) -> Any:
     return inner(self)
 
 
+def _confirm_sign_up(inner: Any, self: CognitoIdpBackend, client_id: str, username: str) -> Any:
+    """The sign-up code went to the email: confirming with it verifies the address too, where the pool auto-verifies
+    email (moto leaves email_verified unset; AdminConfirmSignUp, which takes no code, does not verify it either)."""
+    result = inner(self, client_id, username)
+    pool = users.pool_for_client(client_id)
+    if pool is not None and "email" in (pool.extended_config.get("AutoVerifiedAttributes") or []):
+        user = users.require(pool, username)
+        if "email" in user.attribute_lookup:
+            user.update_attributes([{"Name": "email_verified", "Value": "true"}])
+    return result
+
+
 def _resend_confirmation_code_response(inner: Any, self: CognitoIdpResponse) -> ActionResult:
     """ResendConfirmationCode, which moto lacks: a new code for a user who has not confirmed yet."""
     client_id = str(self._get_param("ClientId"))
@@ -155,7 +177,7 @@ def _resend_confirmation_code_response(inner: Any, self: CognitoIdpResponse) -> 
     issue(pool.id, user, CONFIRM_SIGN_UP)
     email = str(user.attribute_lookup.get("email", ""))
     return ActionResult(
-        {"CodeDeliveryDetails": {"Destination": _mask(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
+        {"CodeDeliveryDetails": {"Destination": mask(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
     )
 
 
@@ -190,6 +212,7 @@ def _confirm_forgot_password(
 
 def install() -> None:
     wrap(CognitoIdpBackend, "sign_up", _sign_up)
+    wrap(CognitoIdpBackend, "confirm_sign_up", _confirm_sign_up)
     wrap(CognitoIdpBackend, "forgot_password", _forgot_password)
     wrap(CognitoIdpBackend, "confirm_forgot_password", _confirm_forgot_password)
     wrap(CognitoIdpResponse, "confirm_sign_up", _confirm_sign_up_response)

@@ -66,6 +66,33 @@ def session(pool_id: str, refresh_token: str) -> Session | None:
         return _sessions.get((pool_id, refresh_token))
 
 
+def sessions(pool_id: str) -> list[Session]:
+    """Every refresh token the pool has issued (revoked ones too: the pool's `refresh_tokens` say which)."""
+    with _lock:
+        return [s for (pool, _), s in _sessions.items() if pool == pool_id]
+
+
+def continue_session(pool: CognitoIdpUserPool, previous: Session) -> Session:
+    """A new refresh token for the same sign-in (refresh token rotation): the same `origin_jti` and `auth_time`, so
+    the tokens issued from it belong to that sign-in, and a lifetime of its own from now."""
+    refresh_token = str(uuid.uuid4())
+    pool.refresh_tokens[refresh_token] = (previous.client_id, previous.username, previous.origin_jti)
+    now = clock.now()
+    lifetime_seconds = lifetime(pool.clients.get(previous.client_id), "RefreshToken")
+    continued = Session(
+        pool.id,
+        previous.client_id,
+        previous.username,
+        refresh_token,
+        previous.origin_jti,
+        previous.auth_time,
+        now + lifetime_seconds,
+    )
+    with _lock:
+        _sessions[(pool.id, refresh_token)] = continued
+    return continued
+
+
 def _create_refresh_token(inner: Any, self: CognitoIdpUserPool, client_id: str, username: str) -> tuple[str, str]:
     username = users.cognito_username(self, username)
     refresh_token, origin_jti = inner(self, client_id, username)
@@ -89,6 +116,8 @@ def _create_tokens_from_refresh_token(inner: Any, self: CognitoIdpUserPool, refr
     known = session(self.id, refresh_token)
     if known is not None and clock.now() >= known.expires_at:
         raise NotAuthorizedError("Refresh Token has expired")
+    if known is not None and self._get_user(known.username) is None:  # deleted: moto would fail on the missing user
+        raise NotAuthorizedError("Refresh Token has been revoked")
     return inner(self, refresh_token)
 
 

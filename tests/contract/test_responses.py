@@ -273,16 +273,22 @@ def test_registration_answers_conform(pool: Pool) -> None:
 
 
 def test_session_answers_conform(pool: Pool, moto_jwks: list[str]) -> None:
-    """Refresh is checked offline below: moto has no GetTokensFromRefreshToken (the emulator is getting one)."""
+    """Against the emulator's GetTokensFromRefreshToken: the template's client rotates refresh tokens."""
     access = signed_up(pool)
+    refresh_token = answer("signin", {"email": EMAIL, "password": PASSWORD}).body["refresh_token"]
 
     data = answer("get_data", token=access)
+    refreshed = answer("refresh", {"refresh_token": refresh_token})
+    old_client = answer("refresh", {"refresh_token": refreshed.body["refresh_token"], "username": EMAIL})
     out = answer("signout", token=access)
     again = answer("signout", token=access)
+    revoked = answer("refresh", {"refresh_token": old_client.body["refresh_token"]})
 
-    assert (data.status, out.status) == (200, 200)
+    assert (data.status, refreshed.status, old_client.status, out.status) == (200, 200, 200, 200)
     assert data.body["sub"] == sub_of(pool)
+    assert refreshed.body["refresh_token"] != refresh_token
     assert (again.status, again.body["code"]) == (401, "InvalidToken")
+    assert (revoked.status, revoked.body["code"]) == (401, "InvalidToken")
 
 
 def test_account_answers_conform(pool: Pool) -> None:

@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
-from cognito_auth import aws, errors, tokens
+from cognito_auth import aws, errors, settings, tokens
+from cognito_auth.sessions import ChallengeSession, seal
 from cognito_auth.settings import DEFAULT_MAX_BODY_BYTES
+from cognito_auth.tokens import REQUIRED_SCOPE as SCOPE
 from tests.support.handlers import FUNCTIONS, invoke, load_event, make_event, reset_caches
 from tests.support.reply import Reply
 
 EMAIL = "jane@example.com"
 # Distinctive enough that finding it in a response can only mean it was echoed.
 PASSWORD = "Zq7-Unlikely-Passw0rd-Echo"
+CLIENT_ID = "exampleclientid"
 
-# The body each endpoint accepts, and the Cognito client method it then calls.
+# The body each endpoint accepts, and the Cognito client method it then calls first.
 BODIES: dict[str, dict[str, Any]] = {
     "signup": {"email": EMAIL, "name": "Jane Doe", "password": PASSWORD},
     "confirm": {"email": EMAIL, "code": "123456"},
@@ -31,7 +35,16 @@ BODIES: dict[str, dict[str, Any]] = {
     "forgot_password": {"email": EMAIL},
     "signin": {"email": EMAIL, "password": PASSWORD},
     "refresh": {"refresh_token": "eyJjdHkiOiJKV1QifQ.refresh.token", "username": "0f5c5a4e-1c2b-4a8e-9a43"},
+    "revoke": {"refresh_token": "eyJjdHkiOiJKV1QifQ.refresh.token"},
     "reset_password": {"email": EMAIL, "otp": "123456", "new_password": PASSWORD},
+    "update_profile": {"name": "Jane Q. Doe"},
+    "change_password": {"current_password": PASSWORD, "new_password": "New-" + PASSWORD},
+    "change_email": {"new_email": "jane.new@example.com"},
+    "verify_email": {"code": "123456"},
+    "answer_challenge": {"session": "placeholder-session", "code": "123456"},
+    "email_sign_in": {"email": EMAIL},
+    "set_mfa": {"totp": True},
+    "verify_totp": {"code": "123456"},
 }
 COGNITO_METHOD = {
     "signup": "sign_up",
@@ -39,16 +52,47 @@ COGNITO_METHOD = {
     "resend_code": "resend_confirmation_code",
     "forgot_password": "forgot_password",
     "signin": "initiate_auth",
-    "refresh": "initiate_auth",
+    "refresh": "get_tokens_from_refresh_token",
+    "revoke": "revoke_token",
     "reset_password": "confirm_forgot_password",
+    "update_profile": "update_user_attributes",
+    "change_password": "change_password",
+    "change_email": "update_user_attributes",
+    "verify_email": "verify_user_attribute",
+    "answer_challenge": "respond_to_auth_challenge",
+    "email_sign_in": "initiate_auth",
+    "set_mfa": "get_user",
+    "verify_totp": "verify_software_token",
 }
-BEARER = ["signout", "get_data"]
-OPTIONAL = {("refresh", "username")}
-LIMITS = {"email": 254, "password": 256, "new_password": 256, "name": 256, "code": 64, "otp": 64, "username": 128}
+# Behind API Gateway's authorizer: the signed-in user's access token, and a body for some.
+BEARER = ["signout", "get_data", "get_profile", "delete_account", "get_mfa", "setup_totp"]
+BEARER_WITH_BODY = {"update_profile", "change_password", "change_email", "verify_email", "set_mfa", "verify_totp"}
+OPTIONAL = {("refresh", "username"), ("answer_challenge", "code"), ("set_mfa", "totp")}
+LIMITS = {
+    "email": 254,
+    "new_email": 254,
+    "password": 256,
+    "new_password": 256,
+    "current_password": 256,
+    "name": 256,
+    "code": 64,
+    "otp": 64,
+    "username": 128,
+}
 
 
 def test_every_function_is_covered() -> None:
     assert sorted([*BODIES, *BEARER]) == FUNCTIONS
+    assert set(BODIES) == set(COGNITO_METHOD)
+    assert set(BODIES) >= BEARER_WITH_BODY
+
+
+def signed_in(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as API Gateway passes it on once its authorizer accepted a fresh sign-in's access token."""
+    event["headers"] = {**event["headers"], "Authorization": "Bearer a.b.c"}
+    claims = {"sub": "0f5c5a4e", "client_id": CLIENT_ID, "auth_time": str(int(time.time())), "scope": SCOPE}
+    event["requestContext"]["authorizer"] = {"claims": claims}
+    return event
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +100,7 @@ def cognito_client() -> Iterator[Any]:
     """One layer Cognito client for the module (building one per test costs more than the test)."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("USER_POOL_ID", "us-east-1_Example")
-        env.setenv("USER_POOL_CLIENT_ID", "exampleclientid")
+        env.setenv("USER_POOL_CLIENT_ID", CLIENT_ID)
         env.delenv("USER_POOL_CLIENT_SECRET", raising=False)
         env.delenv("USER_POOL_CLIENT_SECRET_ARN", raising=False)
         reset_caches()
@@ -85,7 +129,7 @@ def no_cognito(cognito_client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
 def post(name: str, *, raw: str | None, base64_encoded: bool = False, headers: dict[str, str] | None = None) -> Reply:
     event = make_event(name, raw_body=raw, headers=headers)
     event["isBase64Encoded"] = base64_encoded
-    return invoke(name, event)
+    return invoke(name, signed_in(event) if name in BEARER_WITH_BODY else event)
 
 
 def assert_refused(reply: Reply, status: int, code: str) -> None:
@@ -158,11 +202,23 @@ def test_a_bad_base64_body_is_refused(name: str, raw: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(BODIES))
-def test_a_valid_base64_body_is_decoded_and_reaches_cognito(name: str, no_cognito: Stubber) -> None:
+def test_a_valid_base64_body_is_decoded_and_reaches_cognito(
+    name: str, no_cognito: Stubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
     no_cognito.add_client_error(COGNITO_METHOD[name], "TooManyRequestsException", "slow down")
-    raw = base64.b64encode(json.dumps(BODIES[name]).encode()).decode()
+    body = dict(BODIES[name])
+    if name == "answer_challenge":  # a session this API issued, for a challenge that a code answers
+        started = ChallengeSession("s" * 40, "0f5c5a4e", "SOFTWARE_TOKEN_MFA", time.time())
+        body["session"] = seal(started, secret=None, client_id=CLIENT_ID)
+    if name == "email_sign_in":  # off unless the pool sends email through SES (template.yaml)
+        monkeypatch.setenv("EMAIL_SIGN_IN", "true")
+        settings.get_settings.cache_clear()
+    raw = base64.b64encode(json.dumps(body).encode()).decode()
 
-    reply = post(name, raw=raw, base64_encoded=True)
+    try:
+        reply = post(name, raw=raw, base64_encoded=True)
+    finally:
+        settings.get_settings.cache_clear()  # the next test reads the environment it restores
 
     # Cognito was asked (the queued answer is used up) and its answer, not a parsing error, came back.
     assert_refused(reply, 429, "TooManyRequests")
@@ -190,7 +246,7 @@ TYPED = [
     for name, body in BODIES.items()
     for field in body
     for kind in WRONG_TYPES
-    if not ((name, field) in OPTIONAL and kind == "null")
+    if not ((name, field) in OPTIONAL and kind == "null") and not (kind == "bool" and isinstance(body[field], bool))
 ]
 
 
@@ -205,9 +261,9 @@ def test_each_field_of_the_wrong_type_is_named(name: str, field: str, kind: str)
 
 
 def too_long(field: str, extra: int = 1) -> str:
-    if field == "email":
+    if field.endswith("email"):
         return "a" * (LIMITS[field] + extra - len("@example.com")) + "@example.com"
-    if field in ("password", "new_password"):
+    if field.endswith("password"):
         return (PASSWORD * 30)[: LIMITS[field] + extra]
     return "x" * (LIMITS[field] + extra)
 
@@ -251,9 +307,15 @@ def test_each_kind_of_problem_gets_its_message(name: str, body: dict[str, Any], 
     assert reply.body["error"] == f"Invalid request: {problem}."
 
 
-@pytest.mark.parametrize("name", sorted(BODIES))
-def test_an_oversized_refresh_token_or_email_never_reaches_cognito(name: str) -> None:
-    field = "refresh_token" if name == "refresh" else "email"
+OVERSIZED = {
+    name: next(f for f in ("refresh_token", "email", "new_email") if f in body)
+    for name, body in BODIES.items()
+    if {"refresh_token", "email", "new_email"} & set(body)
+}
+
+
+@pytest.mark.parametrize(("name", "field"), sorted(OVERSIZED.items()))
+def test_an_oversized_refresh_token_or_email_never_reaches_cognito(name: str, field: str) -> None:
     reply = post(name, raw=json.dumps({**BODIES[name], field: "x" * 8193 + "@example.com"}))
 
     assert_refused(reply, 400, "ValidationFailed")
@@ -306,7 +368,9 @@ WEAK = [
 ]
 
 
-@pytest.mark.parametrize(("name", "field"), [("signup", "password"), ("reset_password", "new_password")])
+@pytest.mark.parametrize(
+    ("name", "field"), [("signup", "password"), ("reset_password", "new_password"), ("change_password", "new_password")]
+)
 @pytest.mark.parametrize(("weak", "rule"), WEAK, ids=[rule for _, rule in WEAK])
 def test_a_weak_password_is_refused_naming_the_rule(name: str, field: str, weak: str, rule: str) -> None:
     reply = post(name, raw=json.dumps({**BODIES[name], field: weak}))

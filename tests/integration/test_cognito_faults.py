@@ -103,7 +103,7 @@ ENDPOINTS: dict[str, tuple[Callable[[], Reply], str]] = {
         "confirm_forgot_password",
     ),
     "signin": (lambda: call("signin", {"email": EMAIL, "password": PASSWORD}), "initiate_auth"),
-    "refresh": (lambda: call("refresh", {"refresh_token": REFRESH_TOKEN, "username": SUB}), "initiate_auth"),
+    "refresh": (lambda: call("refresh", {"refresh_token": REFRESH_TOKEN}), "get_tokens_from_refresh_token"),
     "signout": (lambda: call("signout", token="eyJraWQiOiJrIn0.access.token"), "global_sign_out"),
 }
 # The Cognito operations that declare LimitExceededException (InitiateAuth and GlobalSignOut do not).
@@ -286,19 +286,19 @@ def test_the_secret_from_secrets_manager_signs_requests(aws: None, monkeypatch: 
 AUTH_RESULT = {"AccessToken": "new.access.token", "IdToken": "new.id.token", "ExpiresIn": 3600, "TokenType": "Bearer"}
 
 
-@pytest.mark.parametrize("has_secret", [True], ids=["secret"])
-def test_refresh_with_a_secret_hashes_the_username_not_the_email(cognito_stub: Stubber) -> None:
+def refresh_request(has_secret: bool) -> dict[str, Any]:
+    """GetTokensFromRefreshToken as the layer must call it: the refresh token, and the client secret itself (no
+    SECRET_HASH, so no username) when the client has one."""
+    request = {"ClientId": CLIENT_ID, "RefreshToken": REFRESH_TOKEN}
+    return {**request, "ClientSecret": SECRET} if has_secret else request
+
+
+def test_refresh_sends_the_refresh_token_and_the_client_secret(cognito_stub: Stubber, has_secret: bool) -> None:
     cognito_stub.add_response(
-        "initiate_auth",
-        {"AuthenticationResult": AUTH_RESULT},
-        {
-            "ClientId": CLIENT_ID,
-            "AuthFlow": "REFRESH_TOKEN_AUTH",
-            "AuthParameters": {"REFRESH_TOKEN": REFRESH_TOKEN, "SECRET_HASH": expected_hash(SUB)},
-        },
+        "get_tokens_from_refresh_token", {"AuthenticationResult": AUTH_RESULT}, refresh_request(has_secret)
     )
 
-    reply = call("refresh", {"refresh_token": REFRESH_TOKEN, "username": SUB})
+    reply = call("refresh", {"refresh_token": REFRESH_TOKEN})
 
     assert reply.status == 200
     assert reply.body == {
@@ -307,49 +307,50 @@ def test_refresh_with_a_secret_hashes_the_username_not_the_email(cognito_stub: S
         "expires_in": 3600,
         "token_type": "Bearer",
     }
-    assert expected_hash(SUB) != expected_hash(EMAIL)
 
 
-@pytest.mark.parametrize("has_secret", [True], ids=["secret"])
-def test_refresh_without_username_when_the_client_has_a_secret_is_refused_before_cognito(
-    cognito_stub: Stubber,
-) -> None:
-    reply = call("refresh", {"refresh_token": REFRESH_TOKEN})
-
-    assert_error(reply, 400, "ValidationFailed")
-    assert "'username'" in reply.body["error"]
-
-
-@pytest.mark.parametrize("has_secret", [False], ids=["no-secret"])
-@pytest.mark.parametrize("body", [{}, {"username": SUB}], ids=["without-username", "with-username"])
-def test_refresh_without_a_secret_sends_no_secret_hash(cognito_stub: Stubber, body: dict[str, str]) -> None:
+@pytest.mark.parametrize("username", [SUB, EMAIL, "someone-else"], ids=["sub", "email", "another"])
+def test_an_old_clients_username_is_ignored(cognito_stub: Stubber, has_secret: bool, username: str) -> None:
+    """Clients of the first version send the `username` claim with every refresh: whatever it is, Cognito is asked
+    exactly what it is asked without it."""
     cognito_stub.add_response(
-        "initiate_auth",
-        {"AuthenticationResult": AUTH_RESULT},
-        {"ClientId": CLIENT_ID, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": REFRESH_TOKEN}},
+        "get_tokens_from_refresh_token", {"AuthenticationResult": AUTH_RESULT}, refresh_request(has_secret)
     )
 
-    reply = call("refresh", {"refresh_token": REFRESH_TOKEN, **body})
+    reply = call("refresh", {"refresh_token": REFRESH_TOKEN, "username": username})
 
     assert reply.status == 200
     assert reply.body["access_token"] == "new.access.token"
-    assert "refresh_token" not in reply.body
 
 
-def test_refresh_passes_on_a_rotated_refresh_token(cognito_stub: Stubber) -> None:
+def test_refresh_passes_on_a_rotated_refresh_token(cognito_stub: Stubber, has_secret: bool) -> None:
     # With refresh token rotation Cognito answers with a new refresh token; the client must get it.
-    cognito_stub.add_response("initiate_auth", {"AuthenticationResult": {**AUTH_RESULT, "RefreshToken": "rotated"}})
+    cognito_stub.add_response(
+        "get_tokens_from_refresh_token",
+        {"AuthenticationResult": {**AUTH_RESULT, "RefreshToken": "rotated"}},
+        refresh_request(has_secret),
+    )
 
-    reply = call("refresh", {"refresh_token": REFRESH_TOKEN, "username": SUB})
+    reply = call("refresh", {"refresh_token": REFRESH_TOKEN})
 
     assert reply.status == 200
     assert reply.body["refresh_token"] == "rotated"
 
 
-def test_a_revoked_refresh_token_is_a_401(cognito_stub: Stubber) -> None:
-    cognito_stub.add_client_error("initiate_auth", "NotAuthorizedException", "Refresh Token has been revoked", 400)
+@pytest.mark.parametrize(
+    ("cognito_error", "message"),
+    [
+        ("NotAuthorizedException", "Refresh Token has been revoked"),
+        ("NotAuthorizedException", "Refresh Token has expired"),
+        ("RefreshTokenReuseException", "Refresh token has been used already."),
+        ("UserNotFoundException", "User does not exist."),
+    ],
+    ids=["revoked", "expired", "reused-after-its-grace-period", "user-deleted"],
+)
+def test_a_refresh_token_cognito_refuses_is_a_401(cognito_stub: Stubber, cognito_error: str, message: str) -> None:
+    cognito_stub.add_client_error("get_tokens_from_refresh_token", cognito_error, message, 400)
 
-    assert_error(call("refresh", {"refresh_token": REFRESH_TOKEN, "username": SUB}), 401, "InvalidToken")
+    assert_error(call("refresh", {"refresh_token": REFRESH_TOKEN}), 401, "InvalidToken")
 
 
 # ---------------------------------------------------------------------------------------------- signout

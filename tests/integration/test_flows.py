@@ -57,16 +57,22 @@ def test_full_lifecycle(pool: Pool, moto_jwks: list[str]) -> None:
     assert data.body["sub"] == sub
     assert data.body["data"]
 
-    refreshed = call("refresh", {"refresh_token": tokens.body["refresh_token"], "username": sub})
+    # The refresh token alone; the template's client rotates it, so the answer carries the next one.
+    refreshed = call("refresh", {"refresh_token": tokens.body["refresh_token"]})
     assert refreshed.status == 200, refreshed.body
-    assert set(refreshed.body) == {"access_token", "id_token", "expires_in", "token_type"}
+    assert set(refreshed.body) == {"access_token", "id_token", "refresh_token", "expires_in", "token_type"}
+    assert refreshed.body["refresh_token"] != tokens.body["refresh_token"]
     assert call("get_data", token=refreshed.body["access_token"]).status == 200
+    # A client of the first version still sends `username`: ignored, whatever it holds.
+    old_client = call("refresh", {"refresh_token": refreshed.body["refresh_token"], "username": EMAIL})
+    assert old_client.status == 200, old_client.body
 
-    out = call("signout", token=refreshed.body["access_token"])
+    out = call("signout", token=old_client.body["access_token"])
     assert out.status == 200
-    again = call("refresh", {"refresh_token": tokens.body["refresh_token"], "username": sub})
-    assert (again.status, again.body["code"]) == (401, "InvalidToken")
-    assert call("signout", token=refreshed.body["access_token"]).status == 401
+    for refresh_token in (tokens.body["refresh_token"], old_client.body["refresh_token"]):
+        again = call("refresh", {"refresh_token": refresh_token})
+        assert (again.status, again.body["code"]) == (401, "InvalidToken")
+    assert call("signout", token=old_client.body["access_token"]).status == 401
 
     assert call("forgot_password", {"email": EMAIL}).body == {"message": "Verification code sent to your email"}
     reset = call("reset_password", {"email": EMAIL, "otp": "123456", "new_password": NEW_PASSWORD})

@@ -64,6 +64,27 @@ def test_sign_up_code_goes_to_the_outbox_and_only_it_confirms(secret_pool: Pool,
     )
 
 
+def test_confirming_with_the_emailed_code_verifies_the_email(secret_pool: Pool, outbox: emulator.Outbox) -> None:
+    """The template's pool auto-verifies email: the sign-up code proves the address, an administrator's
+    confirmation does not."""
+
+    def email_verified(email: str) -> str | None:
+        attributes = {a["Name"]: a["Value"] for a in secret_pool.user(email)["UserAttributes"]}
+        return attributes.get("email_verified")
+
+    _sign_up(secret_pool)
+    assert email_verified(EMAIL) != "true"
+    secret_pool.client.confirm_sign_up(
+        ClientId=secret_pool.client_id, Username=EMAIL, ConfirmationCode=_last_code(outbox, "confirm-sign-up")
+    )
+    assert email_verified(EMAIL) == "true"
+
+    other = {"Username": "joe@example.com", "Password": PASSWORD, "UserAttributes": []}
+    secret_pool.client.sign_up(ClientId=secret_pool.client_id, **other)
+    secret_pool.client.admin_confirm_sign_up(UserPoolId=secret_pool.pool_id, Username="joe@example.com")
+    assert email_verified("joe@example.com") != "true"
+
+
 def test_resend_confirmation_code(secret_pool: Pool, outbox: emulator.Outbox) -> None:
     resend = secret_pool.client.resend_confirmation_code
     assert _error(resend, ClientId=secret_pool.client_id, Username=EMAIL) == "UserNotFoundException"
@@ -129,11 +150,11 @@ def _tokens(pool: Pool, username: str = EMAIL, password: str = PASSWORD) -> dict
 
 
 def _refresh(pool: Pool, tokens: dict[str, Any]) -> dict[str, Any]:
-    username = jwt.get_unverified_claims(tokens["AccessToken"])["username"]
-    params = {"REFRESH_TOKEN": tokens["RefreshToken"]}
-    if pool.secret:
-        params["SECRET_HASH"] = secret_hash(username, pool.client_id, pool.secret)
-    reply = pool.client.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params)
+    """As the layer refreshes: GetTokensFromRefreshToken, with the raw client secret."""
+    secret = {"ClientSecret": pool.secret} if pool.secret else {}
+    reply = pool.client.get_tokens_from_refresh_token(
+        ClientId=pool.client_id, RefreshToken=tokens["RefreshToken"], **secret
+    )
     return dict(reply)
 
 
@@ -188,13 +209,6 @@ def test_a_case_sensitive_pool_keeps_addresses_apart(aws: None) -> None:
     assert pool.user(EMAIL)["Username"] != pool.user("Jane@Example.com")["Username"]
     assert _error(idp.admin_get_user, UserPoolId=pool_id, Username="JANE@EXAMPLE.COM") == "UserNotFoundException"
     assert "AccessToken" in _tokens(pool, EMAIL)
-
-
-@pytest.fixture
-def emulator_clock(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The emulator's clock, moved by the test."""
-    monkeypatch.setattr(emulator.clock, "now", clock)
-    return clock
 
 
 def _lifetimes(tokens: dict[str, Any]) -> tuple[int, int, int]:

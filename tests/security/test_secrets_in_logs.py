@@ -144,18 +144,37 @@ def test_no_secret_in_logs_or_error_bodies_across_every_endpoint(
     assert c("get_data", token=tokens.body["access_token"]).status == 200
     c("get_data", token=tokens.body["id_token"])
     c("get_data", token=ATTACKS["tampered-signature"](Forger("https://issuer.invalid", "client")))
-    refreshed = c("refresh", {"refresh_token": tokens.body["refresh_token"], "username": sub})
+    refreshed = c("refresh", {"refresh_token": tokens.body["refresh_token"], "username": sub})  # a first-version app
     assert refreshed.status == 200
     capture.secrets["refreshed access token"] = refreshed.body["access_token"]
-    c("refresh", {"refresh_token": tokens.body["refresh_token"] + "x", "username": sub})
-    c("refresh", {"refresh_token": tokens.body["refresh_token"]})  # username missing
+    capture.secrets["rotated refresh token"] = refreshed.body["refresh_token"]
+    c("refresh", {"refresh_token": tokens.body["refresh_token"] + "x"})
+    assert c("refresh", {"refresh_token": refreshed.body["refresh_token"]}).status == 200
+    # The account, with the same token: profile, password, email, and another device signed out.
+    access = {"token": refreshed.body["access_token"]}
+    assert c("get_profile", **access).status == 200
+    c("change_password", {"current_password": WRONG_PASSWORD, "new_password": NEW_PASSWORD}, **access)
+    c("change_password", {"current_password": PASSWORD, "new_password": "weak"}, **access)
+    assert c("change_password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}, **access).status == 200
+    assert c("change_email", {"new_email": "logs.new@example.com"}, **access).status == 202
+    assert c("verify_email", {"code": CODE}, **access).status == 200  # no outbox in-process: any code is right
+    other_device = c("signin", {"email": "logs.new@example.com", "password": NEW_PASSWORD})
+    assert other_device.status == 200
+    capture.secrets["other device's refresh token"] = other_device.body["refresh_token"]
+    assert c("revoke", {"refresh_token": other_device.body["refresh_token"]}).status == 200
+    c("refresh", {"refresh_token": other_device.body["refresh_token"]})  # revoked
     assert c("signout", token=tokens.body["access_token"]).status == 200
     c("signout", token=tokens.body["access_token"])  # revoked now
     c("signout", headers={"Authorization": "Basic " + PASSWORD})
-    assert c("forgot_password", {"email": EMAIL}).status == 200
-    c("reset_password", {"email": EMAIL, "otp": CODE, "new_password": "weak"})
-    assert c("reset_password", {"email": EMAIL, "otp": CODE, "new_password": NEW_PASSWORD}).status == 200
-    assert c("signin", {"email": EMAIL, "password": NEW_PASSWORD}).status == 200
+    email = "logs.new@example.com"
+    assert c("forgot_password", {"email": email}).status == 200
+    c("reset_password", {"email": email, "otp": CODE, "new_password": "weak"})
+    assert c("reset_password", {"email": email, "otp": CODE, "new_password": PASSWORD}).status == 200
+    last = c("signin", {"email": email, "password": PASSWORD})
+    assert last.status == 200
+    capture.secrets["last access token"] = last.body["access_token"]
+    assert c("delete_account", token=last.body["access_token"]).status == 200
+    c("get_profile", token=last.body["access_token"])  # deleted
     cases.tried(len(capture.replies))
 
     assert {r.status for r in capture.replies} >= {200, 201, 400, 401, 403}
@@ -203,9 +222,15 @@ FAILURES = {
         "SomethingNewException",
     ),
     "refresh meets an error nobody expected": (
-        "initiate_auth",
+        "get_tokens_from_refresh_token",
         "refresh",
         {"refresh_token": "refresh-" + CODE, "username": "sub"},
+        "SomethingNewException",
+    ),
+    "revoke meets an error nobody expected": (
+        "revoke_token",
+        "revoke",
+        {"refresh_token": "refresh-" + CODE},
         "SomethingNewException",
     ),
 }
