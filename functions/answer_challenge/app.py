@@ -21,9 +21,9 @@ def handle() -> tuple[dict[str, Any], int]:
     result = challenges.respond(
         body.session, new_password=body.new_password, code=body.code, mfa=body.mfa, challenge=body.challenge
     )
-    metrics.add_metric(
-        name="SignIns" if "access_token" in result else "ChallengesAnswered", unit=MetricUnit.Count, value=1
-    )
+    metrics.add_metric(name="ChallengesAnswered", unit=MetricUnit.Count, value=1)
+    if "access_token" in result:  # a sign-in that met a challenge counts as a sign-in once it has its tokens
+        metrics.add_metric(name="SignIns", unit=MetricUnit.Count, value=1)
     return result, 200
 
 
