@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cognito_auth import mfa, service
 from cognito_auth.http import bearer_token, new_app, parse_body
-from cognito_auth.models import CodeRequest
+from cognito_auth.models import TotpCodeRequest
 from cognito_auth.observability import logger, metrics
 
 app = new_app()
@@ -17,7 +17,7 @@ service.prepare(reads_secret=False)  # the Cognito client is created in Lambda's
 
 @app.post("/auth/mfa/totp/verify")
 def handle() -> tuple[dict[str, Any], int]:
-    body = parse_body(app, CodeRequest)
+    body = parse_body(app, TotpCodeRequest)
     result = mfa.verify_totp(bearer_token(app), body.code)
     metrics.add_metric(name="TotpEnabled", unit=MetricUnit.Count, value=1)
     return result, 200

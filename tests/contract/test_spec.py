@@ -31,7 +31,7 @@ REQUEST_MODELS: dict[tuple[str, str], type[models.Request]] = {
     ("POST", "/auth/change-password"): models.ChangePasswordRequest,
     ("POST", "/auth/change-email"): models.ChangeEmailRequest,
     ("POST", "/auth/verify-email"): models.CodeRequest,
-    ("POST", "/auth/mfa/totp/verify"): models.CodeRequest,
+    ("POST", "/auth/mfa/totp/verify"): models.TotpCodeRequest,
     ("PUT", "/auth/mfa"): models.MfaUpdate,
 }
 BEARER_ROUTES = {

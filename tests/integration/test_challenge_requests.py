@@ -274,3 +274,21 @@ def test_a_session_never_reaches_the_logs_or_other_answers(
     logged = capsys.readouterr().out
     for secret in (body["session"], COGNITO_SESSION, "111111", PASSWORD):
         assert secret not in logged
+
+
+@pytest.mark.parametrize("code", ["12345", "1234567", "abcdef"])
+def test_a_totp_set_up_code_that_is_not_six_digits_is_a_wrong_code_without_asking_cognito(
+    cognito: Stubber, code: str
+) -> None:
+    def associate() -> None:
+        cognito.add_response(
+            "associate_software_token",
+            {"SecretCode": "JBSWY3DPEHPK3PXP", "Session": COGNITO_SESSION + "3"},
+            {"Session": COGNITO_SESSION},
+        )
+
+    body = challenged(cognito, "MFA_SETUP", {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}, then=associate)
+
+    reply = call("answer_challenge", {"session": body["session"], "code": code})
+
+    assert (reply.status, reply.body["code"]) == (400, "InvalidCode")

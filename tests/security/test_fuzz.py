@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
@@ -23,7 +24,13 @@ from tests.support.local_api import LocalApiProcess, sign_in, sign_up_and_confir
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))
-SECURED = {"/getData", "/auth/signout"}  # the operations that take a bearer access token
+# The paths whose operations take a bearer access token, as openapi.yaml says (security: CognitoAccessToken).
+SECURED = {
+    path
+    for path, operations in yaml.safe_load((ROOT / "openapi.yaml").read_text())["paths"].items()
+    for operation in operations.values()
+    if isinstance(operation, dict) and operation.get("security")
+}
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
 schema.config.generation.update(

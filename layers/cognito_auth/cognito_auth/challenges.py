@@ -151,6 +151,8 @@ def _challenge_name(name: str) -> ChallengeNameTypeType:
 
 def _finish_setup(session: ChallengeSession, code: str) -> dict[str, Any]:
     """MFA_SETUP at sign-in: verify the first TOTP code, then finish the sign-in."""
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        raise errors.InvalidCode()  # not what an authenticator app shows (Cognito takes exactly six digits)
     with translated({**SESSION_REFUSED, "EnableSoftwareTokenMFAException": errors.InvalidCode}):
         verified = cognito_client().verify_software_token(Session=session.cognito_session, UserCode=code)
         if verified.get("Status") != "SUCCESS":

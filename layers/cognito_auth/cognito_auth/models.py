@@ -97,6 +97,14 @@ class CodeRequest(Request, frozen=True):
     code: Code
 
 
+# What an authenticator app shows: six digits (RFC 6238 as Cognito uses it; Cognito's UserCode is exactly that).
+TotpCode = Annotated[str, msgspec.Meta(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")]
+
+
+class TotpCodeRequest(Request, frozen=True):
+    code: TotpCode
+
+
 # Cognito's Session is at most 4096 characters; sealed, with the username and challenge, it grows by about a half.
 Session = Annotated[str, msgspec.Meta(min_length=1, max_length=8192, pattern=r"^[A-Za-z0-9_-]+$")]
 Factor = Literal["totp", "email"]
