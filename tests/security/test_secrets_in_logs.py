@@ -15,13 +15,17 @@ from botocore.stub import Stubber
 from cognito_auth import errors
 from cognito_auth.aws import cognito_client
 from cognito_auth.observability import logger
+from local_api import template
+from local_api.cli import LOCAL_PARAMETERS
 from tests.security.conftest import Cases
 from tests.security.forge import ATTACKS, Forger
-from tests.support.cognito import Pool
+from tests.support.clock import Clock
+from tests.support.cognito import TEMPLATE, Pool
 from tests.support.handlers import call
 from tests.support.reply import Reply
 
 EMAIL = "logs@example.com"
+DEFAULTS = template.parameter_defaults(TEMPLATE)
 # Distinctive values, so that a match can only be a leak.
 PASSWORD = "Pw-Unique-7Qx9z"
 NEW_PASSWORD = "Pw-Changed-4Kv2m"
@@ -265,4 +269,67 @@ def test_a_root_logger_at_debug_does_not_log_what_is_sent_to_cognito(
 
     assert reply.status == 201
     assert any("probe at debug" in record for record in capture.records), "the root logger is not capturing"
+    assert capture.leaks(capsys.readouterr().out) == {}
+
+
+def test_no_secret_in_logs_across_the_challenge_and_mfa_routes(
+    capture: Capture,
+    secret_pool: Pool,
+    capsys: pytest.CaptureFixture[str],
+    emulator_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    cases: Cases,
+) -> None:
+    """A user an administrator created sets a new password, enrols TOTP, signs in again through the TOTP challenge
+    (a wrong code first) and by emailed code: no temporary password, session, TOTP secret or code is logged."""
+    from tests.support import totp
+
+    monkeypatch.setenv("EMAIL_SIGN_IN", "true")
+    temporary = "Tmp-Unique-3Wz8q"
+    capture.secrets["temporary password"] = temporary
+    secret_pool.client.set_user_pool_mfa_config(
+        **template.user_pool_mfa_config_kwargs(TEMPLATE, secret_pool.pool_id, {**DEFAULTS, **LOCAL_PARAMETERS})
+    )
+    secret_pool.client.admin_create_user(
+        UserPoolId=secret_pool.pool_id,
+        Username=EMAIL,
+        TemporaryPassword=temporary,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": EMAIL}, {"Name": "email_verified", "Value": "true"}],
+    )
+    c = capture.call
+
+    first = c("signin", {"email": EMAIL, "password": temporary})
+    assert first.body["challenge"] == "NEW_PASSWORD_REQUIRED"
+    capture.secrets["new-password session"] = first.body["session"]
+    c("answer_challenge", {"session": first.body["session"], "new_password": "weak"})
+    tokens = c("answer_challenge", {"session": first.body["session"], "new_password": PASSWORD})
+    assert tokens.status == 200, tokens.body
+    access = {"token": tokens.body["access_token"]}
+    capture.secrets["access token"] = tokens.body["access_token"]
+
+    setup = c("setup_totp", **access)
+    assert setup.status == 200
+    capture.secrets["TOTP secret"] = setup.body["secret"]
+    c("verify_totp", {"code": "000000"}, **access)
+    assert c("verify_totp", {"code": totp.code(setup.body["secret"], emulator_clock())}, **access).status == 200
+    assert c("get_mfa", **access).body["enabled"] == ["totp"]
+
+    emulator_clock.advance(totp.STEP_SECONDS)
+    challenged = c("signin", {"email": EMAIL, "password": PASSWORD})
+    assert challenged.body["challenge"] == "SOFTWARE_TOKEN_MFA"
+    capture.secrets["MFA session"] = challenged.body["session"]
+    right = totp.code(setup.body["secret"], emulator_clock())
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    # (Six-digit codes are not searched for: any six digits turn up in timestamps and request ids.)
+    assert c("answer_challenge", {"session": challenged.body["session"], "code": wrong}).status == 400
+    signed_in = c("answer_challenge", {"session": challenged.body["session"], "code": right})
+    assert signed_in.status == 200, signed_in.body
+    capture.secrets["MFA sign-in's refresh token"] = signed_in.body["refresh_token"]
+
+    by_email = c("email_sign_in", {"email": EMAIL})
+    capture.secrets["email-code session"] = by_email.body["session"]
+    c("answer_challenge", {"session": by_email.body["session"], "code": "12345678"})
+    cases.tried(len(capture.replies))
+
     assert capture.leaks(capsys.readouterr().out) == {}

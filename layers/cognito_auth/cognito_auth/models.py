@@ -105,7 +105,7 @@ class TotpCodeRequest(Request, frozen=True):
     code: TotpCode
 
 
-# Cognito's Session is at most 4096 characters; sealed, with the username and challenge, it grows by about a half.
+# Cognito's Session is at most 4096 characters; signed, with the username and challenge, it grows by about a half.
 Session = Annotated[str, msgspec.Meta(min_length=1, max_length=8192, pattern=r"^[A-Za-z0-9_-]+$")]
 Factor = Literal["totp", "email"]
 Challenge = Literal["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE", "MFA_SETUP"]

@@ -2,32 +2,31 @@
 and the user's internal username (USER_ID_FOR_SRP, which challenge answers and their SECRET_HASH need: with email as
 the sign-in name it is the user's `sub`, never the email), so that a mobile client never has to learn any of them.
 
-It is sealed with AES-GCM under a key derived (HKDF) from the app client's secret: a tampered or foreign session
-cannot be opened, and the username inside cannot be read. It expires with Cognito's own session (3 minutes by
-default); Cognito makes its session single-use. An app client without a secret has nothing to seal with: its
-sessions are only encoded, and Cognito's own binding of its session to the user is what protects them.
+It is signed with HMAC-SHA256 under a key derived from the app client's secret: a tampered session, or one made for
+another app client, is refused before Cognito is asked. It expires with Cognito's own session (3 minutes by
+default); Cognito makes its session single-use and binds it to its user. Signed, not encrypted: what it carries is
+nothing the client could not know (its own `sub` is in its id token), and encryption would cost each cold start of
+the challenge functions the import of a cipher (README, Performance). An app client without a secret has nothing to
+sign with: its sessions are only encoded, and Cognito's own binding of its session to the user protects them.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 from cognito_auth import errors
 
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-VERSION = b"\x01"
-NONCE_BYTES = 12
-KEY_INFO = b"auth-api challenge session v1"
+SIGNED, ENCODED = b"\x02", b"\x00"
+MAC_BYTES = 32
+KEY_INFO = b"auth-api challenge session v2"
 CLOCK_SKEW_SECONDS = 5
 
 
@@ -40,14 +39,13 @@ class ChallengeSession:
 
 
 @cache
-def _aead(secret: str, client_id: str) -> AESGCM:
-    # Imported here: only the functions that meet a challenge pay for the cipher's import.
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+def _key(secret: str, client_id: str) -> bytes:
+    """A key for sessions alone, derived from the app client's secret and id (never the secret itself)."""
+    return hmac.new(secret.encode(), KEY_INFO + b"\x00" + client_id.encode(), hashlib.sha256).digest()
 
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=client_id.encode(), info=KEY_INFO).derive(secret.encode())
-    return AESGCM(key)
+
+def _mac(payload: bytes, secret: str, client_id: str) -> bytes:
+    return hmac.new(_key(secret, client_id), SIGNED + payload, hashlib.sha256).digest()
 
 
 def seal(session: ChallengeSession, *, secret: str | None, client_id: str) -> str:
@@ -56,11 +54,8 @@ def seal(session: ChallengeSession, *, secret: str | None, client_id: str) -> st
         {"s": session.cognito_session, "u": session.username, "c": session.challenge, "t": round(session.issued_at, 3)},
         separators=(",", ":"),
     ).encode()
-    if secret is None:
-        return base64.urlsafe_b64encode(b"\x00" + payload).decode().rstrip("=")
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = _aead(secret, client_id).encrypt(nonce, payload, VERSION)
-    return base64.urlsafe_b64encode(VERSION + nonce + sealed).decode().rstrip("=")
+    raw = ENCODED + payload if secret is None else SIGNED + _mac(payload, secret, client_id) + payload
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def open_session(
@@ -73,25 +68,21 @@ def open_session(
 ) -> ChallengeSession:
     """The session inside `text`, or 401 InvalidToken if it was tampered with, made for another client, or expired."""
     refused = errors.InvalidToken("The session is invalid or has expired. Sign in again.")
-    malformed: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, binascii.Error, UnicodeError)
-    if secret is not None:
-        from cryptography.exceptions import InvalidTag  # tampered, or sealed under another key
-
-        malformed = (*malformed, InvalidTag)
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         if secret is None:
-            if raw[:1] != b"\x00":
+            if raw[:1] != ENCODED:
                 raise ValueError("not an encoded session")
             payload = raw[1:]
         else:
-            if raw[:1] != VERSION:
-                raise ValueError("not a sealed session")
-            nonce, sealed = raw[1 : 1 + NONCE_BYTES], raw[1 + NONCE_BYTES :]
-            payload = _aead(secret, client_id).decrypt(nonce, sealed, VERSION)
+            if raw[:1] != SIGNED:
+                raise ValueError("not a signed session")
+            mac, payload = raw[1 : 1 + MAC_BYTES], raw[1 + MAC_BYTES :]
+            if not hmac.compare_digest(mac, _mac(payload, secret, client_id)):
+                raise ValueError("tampered with, or signed for another app client")
         data = json.loads(payload)
         session = ChallengeSession(str(data["s"]), str(data["u"]), str(data["c"]), float(data["t"]))
-    except malformed as exc:
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError) as exc:
         raise refused from exc
     # Sealed by one Lambda container, opened by another: their clocks may differ a little.
     if not -CLOCK_SKEW_SECONDS <= (clock or time.time)() - session.issued_at <= lifetime_seconds:
