@@ -72,6 +72,19 @@ def challenged(
     return dict(reply.body)
 
 
+def set_up_at_sign_in(stubber: Stubber) -> dict[str, Any]:
+    """Sign in on a pool that requires MFA, as a user with none: TOTP is set up at sign-in (MFA_SETUP)."""
+
+    def associate() -> None:
+        stubber.add_response(
+            "associate_software_token",
+            {"SecretCode": "JBSWY3DPEHPK3PXP", "Session": COGNITO_SESSION + "3"},
+            {"Session": COGNITO_SESSION},
+        )
+
+    return challenged(stubber, "MFA_SETUP", {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}, then=associate)
+
+
 def expect_answer(stubber: Stubber, name: str, responses: dict[str, str], session: str = COGNITO_SESSION) -> None:
     stubber.add_response(
         "respond_to_auth_challenge",
@@ -141,14 +154,7 @@ def test_a_choice_of_factor_is_offered_by_the_apis_names_and_answered_by_cognito
 
 
 def test_totp_is_set_up_at_sign_in_when_the_pool_requires_mfa(cognito: Stubber) -> None:
-    def associate() -> None:
-        cognito.add_response(
-            "associate_software_token",
-            {"SecretCode": "JBSWY3DPEHPK3PXP", "Session": COGNITO_SESSION + "3"},
-            {"Session": COGNITO_SESSION},
-        )
-
-    body = challenged(cognito, "MFA_SETUP", {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}, then=associate)
+    body = set_up_at_sign_in(cognito)
     assert body["totp"]["secret"] == "JBSWY3DPEHPK3PXP"
     assert body["totp"]["otpauth_uri"].startswith("otpauth://totp/")
     assert "secret=JBSWY3DPEHPK3PXP" in body["totp"]["otpauth_uri"]
@@ -280,14 +286,7 @@ def test_a_session_never_reaches_the_logs_or_other_answers(
 def test_a_totp_set_up_code_that_is_not_six_digits_is_a_wrong_code_without_asking_cognito(
     cognito: Stubber, code: str
 ) -> None:
-    def associate() -> None:
-        cognito.add_response(
-            "associate_software_token",
-            {"SecretCode": "JBSWY3DPEHPK3PXP", "Session": COGNITO_SESSION + "3"},
-            {"Session": COGNITO_SESSION},
-        )
-
-    body = challenged(cognito, "MFA_SETUP", {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}, then=associate)
+    body = set_up_at_sign_in(cognito)
 
     reply = call("answer_challenge", {"session": body["session"], "code": code})
 

@@ -6,10 +6,7 @@ sets TOTP up at sign-in."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 import urllib.parse
 import uuid
@@ -30,6 +27,7 @@ from tests.support.local_api import (
     unique_email,
     wrong,
 )
+from tests.support.readme import run_block
 from tests.support.reply import Reply
 
 PASSWORD, TEMPORARY, NEW_PASSWORD = "Correct-Horse1", "Temporary-Passw0rd", "Battery-Staple2"
@@ -336,17 +334,7 @@ def test_the_readmes_challenge_block_runs_as_written(local_api: LocalApiProcess,
     script = "\n".join(setup).replace("http://127.0.0.1:3000", local_api.url) + "\n" + block
     script = script.replace(email, f"readme-{uuid.uuid4().hex[:8]}@example.com")
     expected = [int(m) for m in re.findall(r"^.*\b(?:post|bearer) /.*#\s*(\d{3})", script, re.MULTILINE)]
-    (tmp_path / "challenges.sh").write_text(script)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-
-    run = subprocess.run(
-        ["bash", "-eu", str(tmp_path / "challenges.sh")],  # noqa: S607 - bash, as the README says
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    run = run_block(script, tmp_path, "challenges.sh")
 
     assert run.returncode == 0, run.stderr
     assert len(expected) >= 8

@@ -3,14 +3,12 @@ written, the blocks can run one after the other, and reset-password answers as S
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 from tests.support.local_api import ROOT, LocalApiProcess, http
+from tests.support.readme import run_block
 
 README = (ROOT / "README.md").read_text()
 SECURITY = (ROOT / "SECURITY.md").read_text()
@@ -52,18 +50,7 @@ def test_the_lifecycle_block_runs_as_written(local_api: LocalApiProcess, tmp_pat
         email, f"readme-{uuid.uuid4().hex[:8]}@example.com"
     )
     expected = [int(m) for m in re.findall(r"^.*\bpost /auth/.*#\s*(\d{3})", script, re.MULTILINE)]
-    (tmp_path / "lifecycle.sh").write_text(script)
-    # `python3` in the block reads JSON fields: this interpreter's directory first on PATH.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-
-    run = subprocess.run(
-        ["bash", "-eu", str(tmp_path / "lifecycle.sh")],  # noqa: S607 - bash, as the README says
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    run = run_block(script, tmp_path, "lifecycle.sh")
 
     assert run.returncode == 0, run.stderr
     statuses = [int(s) for s in re.findall(r"-> HTTP (\d{3})", run.stderr)]
