@@ -85,13 +85,6 @@ _lock = threading.RLock()
 # Pools, clients, users --------------------------------------------------------------------------------------------
 
 
-def _pool_and_client(client_id: str) -> tuple[Any, Any]:
-    pool = users.pool_for_client(client_id)
-    if pool is None:
-        raise ResourceNotFoundError(client_id)
-    return pool, pool.clients[client_id]
-
-
 def _user_by_sub(pool: Any, sub: str) -> Any:
     return next((user for user in pool.users.values() if user.id == sub), None)
 
@@ -299,7 +292,7 @@ def _initiate_auth(
 ) -> Any:
     params = dict(auth_parameters or {})
     if auth_flow == "USER_PASSWORD_AUTH":
-        pool, client = _pool_and_client(client_id)
+        pool, client = users.pool_and_client(client_id)
         name, password = params.get("USERNAME", ""), params.get("PASSWORD")
         return _password_first(self, pool, client, name, password, hide_unknown=_hides_existence(client))
     if auth_flow == "USER_AUTH":
@@ -328,7 +321,7 @@ def _admin_initiate_auth(
 
 def _user_auth(backend: CognitoIdpBackend, client_id: str, params: dict[str, str]) -> dict[str, Any]:
     """Choice-based sign-in: the preferred first factor where the pool allows it, else a choice of those it allows."""
-    pool, client = _pool_and_client(client_id)
+    pool, client = users.pool_and_client(client_id)
     if "ALLOW_USER_AUTH" not in (client.extended_config.get("ExplicitAuthFlows") or []):
         raise InvalidParameterException("USER_AUTH flow not enabled for this client")
     name = params.get("USERNAME")
@@ -453,7 +446,7 @@ def _respond_to_auth_challenge(
 ) -> Any:
     if session not in _sessions and session in self.sessions:
         return inner(self, session, client_id, challenge_name, challenge_responses)  # moto's own (SRP) sign-in
-    pool, client = _pool_and_client(client_id)
+    pool, client = users.pool_and_client(client_id)
     responses = dict(challenge_responses or {})
     with _lock:
         challenge = _open(session, challenge_name, client_id)

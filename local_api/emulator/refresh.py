@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
+from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
@@ -79,10 +79,7 @@ def _replace(pool_id: str, refresh_token: str, grace_seconds: int) -> None:
 def _get_tokens_from_refresh_token_response(inner: Any, self: CognitoIdpResponse) -> ActionResult:
     """GetTokensFromRefreshToken, which moto lacks."""
     client_id = str(self._get_param("ClientId") or "")
-    pool = users.pool_for_client(client_id)
-    if pool is None:
-        raise ResourceNotFoundError(client_id)
-    client = pool.clients[client_id]
+    pool, client = users.pool_and_client(client_id)
     revocation.require_client_secret(client, self._get_param("ClientSecret"), NotAuthorizedError)
     refresh_token = self._get_param("RefreshToken")
     session = _usable_session(pool, client_id, refresh_token)

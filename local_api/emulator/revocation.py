@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from moto.cognitoidp.exceptions import NotAuthorizedError, ResourceNotFoundError, UserNotFoundError
+from moto.cognitoidp.exceptions import NotAuthorizedError, UserNotFoundError
 from moto.cognitoidp.models import CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
@@ -164,10 +164,7 @@ def require_client_secret(client: Any, given: Any, refusal: Callable[[str], Json
 def _revoke_token_response(inner: Any, self: CognitoIdpResponse) -> ActionResult:
     """RevokeToken, which moto lacks."""
     client_id = str(self._get_param("ClientId") or "")
-    pool = users.pool_for_client(client_id)
-    if pool is None:
-        raise ResourceNotFoundError(client_id)
-    client = pool.clients[client_id]
+    pool, client = users.pool_and_client(client_id)
     require_client_secret(client, self._get_param("ClientSecret"), UnauthorizedException)
     if not client.extended_config.get("EnableTokenRevocation", True):
         raise UnsupportedOperationException("Token revocation is not enabled for this app client.")

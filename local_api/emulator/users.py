@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.cognitoidp.exceptions import AliasExistsException, UserNotFoundError
+from moto.cognitoidp.exceptions import AliasExistsException, ResourceNotFoundError, UserNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, cognitoidp_backends
 
 from local_api.emulator.patching import wrap
@@ -24,6 +24,14 @@ def pools() -> list[Any]:
 def pool_for_client(client_id: str) -> Any:
     """The user pool an app client belongs to, or None."""
     return next((pool for pool in pools() if client_id in pool.clients), None)
+
+
+def pool_and_client(client_id: str) -> tuple[Any, Any]:
+    """The user pool and app client a request names, or Cognito's ResourceNotFoundException."""
+    pool = pool_for_client(client_id)
+    if pool is None:
+        raise ResourceNotFoundError(client_id)
+    return pool, pool.clients[client_id]
 
 
 def pool_by_id(pool_id: str) -> Any:

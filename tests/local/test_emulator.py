@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from jose import jwt
@@ -15,7 +14,7 @@ from jose import jwt
 from cognito_auth.cognito import secret_hash
 from local_api import emulator, template
 from tests.support.clock import Clock
-from tests.support.cognito import TEMPLATE, Pool
+from tests.support.cognito import TEMPLATE, Pool, pool_without
 
 EMAIL = "jane@example.com"
 PASSWORD = "Correct-Horse1"
@@ -194,14 +193,8 @@ def test_an_address_in_another_case_is_taken_on_a_case_insensitive_pool(secret_p
 
 def test_a_case_sensitive_pool_keeps_addresses_apart(aws: None) -> None:
     """Cognito's API default (no UsernameConfiguration): two cases are two users, and only the exact one signs in."""
-    kwargs = template.user_pool_kwargs(TEMPLATE)
-    kwargs.pop("UsernameConfiguration")
-    idp = boto3.client("cognito-idp", region_name="us-east-1")
-    pool_id = idp.create_user_pool(**kwargs)["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
-    )["UserPoolClient"]["ClientId"]
-    pool = Pool(idp, pool_id, client_id, None)
+    pool = pool_without("UsernameConfiguration")
+    idp, pool_id = pool.client, pool.pool_id
     for email in (EMAIL, "Jane@Example.com"):
         idp.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")
         idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)

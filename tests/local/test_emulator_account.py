@@ -16,7 +16,7 @@ from jose import jwt
 from cognito_auth.cognito import secret_hash
 from local_api import emulator, template
 from tests.support.clock import Clock
-from tests.support.cognito import TEMPLATE, Pool
+from tests.support.cognito import TEMPLATE, Pool, pool_without
 
 EMAIL = "jane@example.com"
 NEW_EMAIL = "jane.new@example.com"
@@ -417,16 +417,8 @@ def test_an_address_taken_while_the_change_waits_is_refused_at_verification(
 
 
 def test_a_pool_without_verification_before_update_changes_the_email_at_once_unverified(aws: None) -> None:
-    import boto3
-
-    kwargs = template.user_pool_kwargs(TEMPLATE)
-    kwargs.pop("UserAttributeUpdateSettings")
-    idp = boto3.client("cognito-idp", region_name="us-east-1")
-    pool_id = idp.create_user_pool(**kwargs)["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
-    )["UserPoolClient"]["ClientId"]
-    pool = Pool(idp, pool_id, client_id, None)
+    pool = pool_without("UserAttributeUpdateSettings")
+    idp, pool_id = pool.client, pool.pool_id
     box = emulator.Outbox()
     emulator.deliver_codes(pool_id, box)
     register(pool)

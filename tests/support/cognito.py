@@ -43,6 +43,19 @@ def make_pool(monkeypatch: pytest.MonkeyPatch, *, secret: bool) -> Pool:
     return Pool(idp, pool_id, app_client["ClientId"], app_client.get("ClientSecret"))
 
 
+def pool_without(setting: str) -> Pool:
+    """A pool as the template makes it but for one top-level setting left out (Cognito's API default then), with a
+    plain app client (no secret, password sign-in): for what the emulator does on pools unlike the template's."""
+    kwargs = template.user_pool_kwargs(TEMPLATE)
+    kwargs.pop(setting)
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    pool_id = idp.create_user_pool(**kwargs)["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    return Pool(idp, pool_id, client_id, None)
+
+
 def moto_public_jwks() -> dict[str, Any]:
     """The public keys moto signs its tokens with: what the pool serves at .well-known/jwks.json."""
     from moto.utilities.utils import load_resource
