@@ -304,7 +304,7 @@ def test_an_error_code_added_after_generation_is_read(
 
 @pytest.mark.parametrize("operation_id", _message_answers())
 def test_a_reworded_message_is_read(client_package: ModuleType, operation_id: str) -> None:
-    """Messages are for people (README): a new wording must not break a client (forgot-password's and
+    """Messages are for people (docs/errors.md): a new wording must not break a client (forgot-password's and
     reset-password's were pinned by an `enum`: a ValueError)."""
     api = Api(client_package)
     response = answering(api, operation_id, 200, {"message": "Reworded for people."})

@@ -662,7 +662,7 @@ def test_a_preferred_factor_must_be_on(offline: Stubber) -> None:
 def test_a_feature_the_stack_has_off_is_a_clear_403(
     offline: Stubber, monkeypatch: pytest.MonkeyPatch, case: str, setting: str, calls: int, overrides: dict[str, Any]
 ) -> None:
-    """Email sign-in and email MFA need SES and the Essentials plan (README, the pool's plan)."""
+    """Email sign-in and email MFA need SES and the Essentials plan (docs/deploy.md, the pool's plan)."""
     monkeypatch.setenv(setting, "false")
     from cognito_auth.settings import get_settings
 

@@ -23,6 +23,7 @@ from tests.infra.conftest import (
     SES,
     SES_IDENTITY_ARN,
 )
+from tests.support.docs import page
 
 TEMPLATE = load_template()
 PARAMETERS: dict[str, Any] = TEMPLATE["Parameters"]
@@ -252,8 +253,7 @@ def test_each_environment_names_the_boundary_its_deploy_role_stack_makes() -> No
         assert named["PermissionsBoundaryPolicy"] == made.replace("${AuthApiStackName}", stack), env
 
 
-def test_the_readme_describes_every_parameter_of_the_template() -> None:
-    readme = (ROOT / "README.md").read_text()
-    deploy = readme[readme.index("\n## Deploy") : readme.index("\n## Performance")]
+def test_the_deploy_page_describes_every_parameter_of_the_template() -> None:
+    deploy = page("docs/deploy.md")
 
     assert [name for name in PARAMETERS if f"`{name}`" not in deploy] == []

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from tests.support import totp
+from tests.support.docs import bash_blocks, page, run_block
 from tests.support.local_api import (
-    ROOT,
     LocalApiProcess,
     codes,
     http,
@@ -27,7 +27,6 @@ from tests.support.local_api import (
     unique_email,
     wrong,
 )
-from tests.support.readme import run_block
 from tests.support.reply import Reply
 
 PASSWORD, TEMPORARY, NEW_PASSWORD = "Correct-Horse1", "Temporary-Passw0rd", "Battery-Staple2"
@@ -318,15 +317,15 @@ def test_a_user_an_administrator_created_sets_a_password_then_totp(mfa_required:
     assert signed_in(tokens), tokens.body
 
 
-# The README ---------------------------------------------------------------------------------------------------------
+# docs/local-development.md --------------------------------------------------------------------------------------------
 
 
-def test_the_readmes_challenge_block_runs_as_written(local_api: LocalApiProcess, tmp_path: Path) -> None:
-    """README.md's "Sign-in challenges" block, after the lifecycle block's `API`, `post` and `field`, against this
-    run's local API with a fresh address: each `post` and `bearer` answers the status its comment says."""
-    readme = (ROOT / "README.md").read_text()
-    start = readme.index("\n## Run it locally\n")
-    blocks = re.findall(r"```bash\n(.*?)```", readme[start : readme.index("\n## ", start + 1)], re.DOTALL)
+def test_the_challenge_block_of_the_local_development_page_runs_as_written(
+    local_api: LocalApiProcess, tmp_path: Path
+) -> None:
+    """docs/local-development.md's "Sign-in challenges" block, after the lifecycle block's `API`, `post` and `field`,
+    against this run's local API with a fresh address: each `post` and `bearer` answers the status its comment says."""
+    blocks = bash_blocks(page("docs/local-development.md"))
     lifecycle = next(block for block in blocks if "post /auth/signup" in block)
     [block] = [block for block in blocks if "/_local/admin/users" in block]
     setup = [line for line in lifecycle.splitlines() if line.startswith(("API=", "post()", "field()"))]

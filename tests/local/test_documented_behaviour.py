@@ -1,5 +1,5 @@
-"""What README.md's "Run it locally" and SECURITY.md say the local API does, it does: the lifecycle block runs as
-written, the blocks can run one after the other, and reset-password answers as SECURITY.md says."""
+"""What docs/local-development.md and SECURITY.md say the local API does, it does: the lifecycle block runs as
+written, the pages' blocks can run one after the other, and reset-password answers as SECURITY.md says."""
 
 from __future__ import annotations
 
@@ -7,34 +7,25 @@ import re
 import uuid
 from pathlib import Path
 
-from tests.support.local_api import ROOT, LocalApiProcess, http
-from tests.support.readme import run_block
+from tests.support.docs import bash_blocks, page, run_block, section
+from tests.support.local_api import LocalApiProcess, http
 
-README = (ROOT / "README.md").read_text()
-SECURITY = (ROOT / "SECURITY.md").read_text()
+LOCAL = page("docs/local-development.md")
+SECURITY = page("SECURITY.md")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 
-def section(title: str) -> str:
-    start = README.index(f"\n## {title}\n")
-    end = README.find("\n## ", start + 1)
-    return README[start : end if end != -1 else len(README)]
-
-
-def bash_blocks(text: str) -> list[str]:
-    return re.findall(r"```bash\n(.*?)```", text, re.DOTALL)
-
-
-LIFECYCLE = next(block for block in bash_blocks(section("Run it locally")) if "post /auth/signup" in block)
-PER_ENDPOINT = next(block for block in bash_blocks(section("Endpoints")) if "/auth/signup" in block)
+LIFECYCLE = next(block for block in bash_blocks(LOCAL) if "post /auth/signup" in block)
+PER_ENDPOINT = "\n".join(bash_blocks(page("docs/api.md")))
 
 
 def test_the_first_run_says_it_takes_a_minute() -> None:
-    assert re.search(r"first run spends about a minute creating\s+`\.venv`", section("Run it locally"))
+    assert re.search(r"first run spends about a minute creating\s+`\.venv`", section(page("README.md"), "Quick start"))
+    assert re.search(r"first run spends about a minute creating\s+`\.venv`", LOCAL)
 
 
 def test_each_curl_block_has_its_own_email() -> None:
-    """Run in order, the per-endpoint block must not meet the account the lifecycle block changed the password of."""
+    """Run in order, the API guide's blocks must not meet the account the lifecycle block changed the password of."""
     lifecycle, per_endpoint = set(EMAIL.findall(LIFECYCLE)), set(EMAIL.findall(PER_ENDPOINT))
 
     assert len(lifecycle) == 1  # the lifecycle test below runs the block with a fresh address in its place
