@@ -453,7 +453,7 @@ def summarise(
             "cpu_import_ms": median(s["cpu_import_ms"] for s in runs),
             "cpu_first_request_ms": median(s["cpu_first_request_ms"] for s in runs),
             # On Lambda a request gets memory/1,769 of a vCPU, while the init phase of an on-demand function runs
-            # unthrottled (README, Performance): the CPU-bound first request, stretched to the configured memory.
+            # unthrottled (docs/performance.md): the CPU-bound first request, stretched to the configured memory.
             "first_request_at_memory_ms": median(s["cpu_first_request_ms"] for s in runs) * MB_PER_VCPU / memory_mb,
             "peak_rss_mb": median(s["peak_rss_kb"] for s in runs) / 1024,
             "imported": runs[0]["imported"],

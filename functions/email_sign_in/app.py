@@ -12,7 +12,7 @@ from cognito_auth.models import EmailRequest
 from cognito_auth.observability import logger, metrics
 
 app = new_app()
-service.prepare()  # the Cognito client is created in Lambda's init phase (README, Performance)
+service.prepare()  # the Cognito client is created in Lambda's init phase (docs/performance.md)
 
 
 @app.post("/auth/signin/email-code")

@@ -10,7 +10,7 @@ from cognito_auth.http import bearer_token, new_app
 from cognito_auth.observability import logger, metrics
 
 app = new_app()
-service.prepare(reads_secret=False)  # the Cognito client is created in Lambda's init phase (README, Performance)
+service.prepare(reads_secret=False)  # the Cognito client is created in Lambda's init phase (docs/performance.md)
 
 
 @app.post("/auth/mfa/totp")

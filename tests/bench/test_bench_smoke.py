@@ -104,7 +104,7 @@ def test_cold_starts_import_only_what_their_path_uses(bench: tuple[dict[str, Any
     # A route without a body has nothing to parse: no msgspec. The others parse theirs with it.
     assert all("msgspec" not in targets[name]["imported"] for name in NO_BODY)
     assert all("msgspec" in targets[name]["imported"] for name in FUNCTIONS if name not in NO_BODY)
-    # No function imports boto3 (the layer uses botocore directly), pydantic (130 ms; README, Performance) or, behind
+    # No function imports boto3 (the layer uses botocore directly), pydantic (130 ms; docs/performance.md) or, behind
     # the authorizer, the JWT library.
     for name in FUNCTIONS:
         assert "boto3" not in targets[name]["imported"], name

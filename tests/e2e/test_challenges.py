@@ -53,7 +53,7 @@ def mfa_settings(stack: Stack, access_token: str) -> dict[str, Any]:
 
 def skip_if_off(reply: Reply, what: str) -> None:
     if reply.status == 403 and isinstance(reply.body, dict) and reply.body.get("code") == "FeatureDisabled":
-        pytest.skip(f"this stack has {what} off (it needs SES and the Essentials plan: README, What production needs)")
+        pytest.skip(f"this stack has {what} off (it needs SES and the Essentials plan: docs/deploy.md)")
 
 
 def test_a_user_an_administrator_created_sets_a_new_password_and_gets_tokens(stack: Stack) -> None:

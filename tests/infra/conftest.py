@@ -36,7 +36,7 @@ SES = {
     "SesConfigurationSet": "auth-email",
 }
 
-# The ways the template is deployed: samconfig.toml's environments; production as the README asks for it (SES, an
+# The ways the template is deployed: samconfig.toml's environments; production as docs/deploy.md asks for it (SES, an
 # alarm address); dev on the Lite plan, whose SES cannot turn on what Lite lacks; and an existing pool (the original
 # Flask app's) with its client secret in Secrets Manager (pool given by id) or in SSM (pool given by ARN).
 EXISTING = {"UserPoolMode": "existing", "ExistingUserPoolClientId": CLIENT_ID}

@@ -45,7 +45,7 @@ def _refuse_late_attempt(**_: Any) -> None:
 @cache
 def _session() -> botocore.session.Session:
     """One botocore session per container, shared by its clients: what boto3's default session is, without importing
-    boto3 and s3transfer at every cold start (README, Performance)."""
+    boto3 and s3transfer at every cold start (docs/performance.md)."""
     session = botocore.session.get_session()
     # First, before any other before-send handler (a test's stubbed network answers from there too).
     session.get_component("event_emitter").register_first("before-send", _refuse_late_attempt)
@@ -72,7 +72,7 @@ def _client(service_name: str) -> Any:
 
 def prepare_clients(*, reads_secret: bool = True) -> None:
     """Create the clients the first request would otherwise create (CPU work, no network call), during Lambda's init
-    phase: init runs on a full vCPU, a request on the memory size's share of one (README, Performance). A failure here
+    phase: init runs on a full vCPU, a request on the memory size's share of one (docs/performance.md). A failure here
     is left for the first request to meet again and answer with the error contract."""
     try:
         cognito_client()

@@ -4,7 +4,7 @@ one place where an exception becomes an HTTP answer (logged once, at the level i
 A small resolver of its own rather than Powertools' APIGatewayRestResolver: importing
 `aws_lambda_powertools.event_handler` loads every resolver it has (AppSync's brings asyncio) and every event class,
 about 100 ms of each cold start, more than a fifth of the boto3 floor, for routing one method and path
-(README, Performance). Powertools' Logger and Metrics stay.
+(docs/performance.md). Powertools' Logger and Metrics stay.
 """
 
 from __future__ import annotations

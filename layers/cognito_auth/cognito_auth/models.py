@@ -1,7 +1,7 @@
 """Request models: what each endpoint accepts, with the limits Cognito itself enforces.
 
 msgspec Structs rather than pydantic models: importing pydantic and building a first model cost each body-parsing
-function 130 ms of cold start, msgspec about 7 (README, Performance). `parse` adds what msgspec does not do itself:
+function 130 ms of cold start, msgspec about 7 (docs/performance.md). `parse` adds what msgspec does not do itself:
 every field but the passwords is trimmed before its limits are checked, fields may be accepted under older names,
 strings that are not valid Unicode (a lone surrogate from a JSON escape) are refused, and so are control and format
 characters (Unicode Cc and Cf: NUL, line breaks, bidi overrides, zero-width characters) in emails and names.

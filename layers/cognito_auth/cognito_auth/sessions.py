@@ -6,7 +6,7 @@ It is signed with HMAC-SHA256 under a key derived from the app client's secret: 
 another app client, is refused before Cognito is asked. It expires with Cognito's own session (3 minutes by
 default); Cognito makes its session single-use and binds it to its user. Signed, not encrypted: what it carries is
 nothing the client could not know (its own `sub` is in its id token), and encryption would cost each cold start of
-the challenge functions the import of a cipher (README, Performance). An app client without a secret has nothing to
+the challenge functions the import of a cipher (docs/performance.md). An app client without a secret has nothing to
 sign with: its sessions are only encoded, and Cognito's own binding of its session to the user protects them.
 """
 
