@@ -45,6 +45,17 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 $(CLIENTGEN_VENV)/.installed: requirements-openapi-client.txt
 	$(call make-venv,$(CLIENTGEN_VENV),requirements-openapi-client.txt,$(CLIENTGEN_VENV)/bin/openapi-python-client --version)
 
+# tests/docs renders every ```mermaid block of the docs with Mermaid itself, in the headless browser. Mermaid is
+# published on npm only: its browser bundle is taken out of the registry's tarball once the tarball matches the
+# integrity the registry publishes for it (`npm view mermaid@$(MERMAID_VERSION) dist.integrity`), into .cache/ (not
+# committed). A version bump changes both lines.
+MERMAID_VERSION := 11.17.2
+MERMAID_INTEGRITY := sha512-V6K3C8EBdEsPFZXSKMJe6ppQOENxuHARr9GvHX4hh47lAbhMRD9qf4oEK7LoaRQxULMa80/qt5gHO73aCleBBg==
+MERMAID_JS := .cache/mermaid-$(MERMAID_VERSION).min.js
+$(MERMAID_JS): | $(VENV)/.installed
+	$(PY) tests/support/npm_file.py https://registry.npmjs.org/mermaid/-/mermaid-$(MERMAID_VERSION).tgz \
+	  $(MERMAID_INTEGRITY) package/dist/mermaid.min.js $@
+
 venv: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(CLIENTGEN_VENV)/.installed ## Create the virtual environments (done by every target that needs them)
 
 PORT ?= 3000
@@ -66,7 +77,7 @@ lint: $(VENV)/.installed ## ruff, ruff format --check, mypy
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: venv lint ## Run every test: lint, types, unit, integration, template checks and sam build
+test: venv lint $(MERMAID_JS) ## Run every test: lint, types, unit, integration, template checks and sam build
 	SAM_BIN="$(abspath $(SAM_VENV))/bin/sam" CHECKOV_BIN="$(abspath $(CHECKOV_VENV))/bin/checkov" \
 	  OPENAPI_PYTHON_CLIENT_BIN="$(abspath $(CLIENTGEN_VENV))/bin/openapi-python-client" \
 	  PYTHON313="$(PY313)" $(VENV)/bin/pytest
@@ -114,6 +125,6 @@ audit: venv ## pip-audit every virtual environment's packages against PyPI's vul
 	$(VENV)/bin/pip-audit --strict --progress-spinner off --path $(wildcard $(CLIENTGEN_VENV)/lib/python3*/site-packages)
 
 clean: ## Remove build output and virtual environments
-	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(CLIENTGEN_VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf .aws-sam .cache $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(CLIENTGEN_VENV) .pytest_cache .ruff_cache .mypy_cache
 
 .PHONY: help venv dev browser lint test build validate deploy delete e2e bench lock events fuzz audit clean

@@ -1,0 +1,1 @@
+"""The Markdown pages (README.md, SECURITY.md, docs/): their links lead somewhere and their diagrams render."""
