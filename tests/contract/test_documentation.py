@@ -14,6 +14,7 @@ import pytest
 from cognito_auth import errors, models
 from tests.contract.openapi import behind_authorizer, contract, pointer
 from tests.contract.test_spec import BEARER_ROUTES, REQUEST_MODELS
+from tests.docs.markdown import slug
 from tests.support.docs import bash_blocks, page, section
 
 README = page("README.md")
@@ -40,11 +41,6 @@ def route_sections() -> dict[Route, str]:
     for match in re.finditer(r"^### `([A-Z]+) (/\S+)`\n(.*?)(?=^#{1,3} )", GUIDE + "\n### ", re.DOTALL | re.MULTILINE):
         found[(match[1], match[2])] = match[3]
     return found
-
-
-def slug(route: Route) -> str:
-    """GitHub's anchor for the heading `` `METHOD /path` ``: lowercase, punctuation but hyphens dropped."""
-    return re.sub(r"[^\w\- ]", "", f"{route[0]} {route[1]}".lower()).replace(" ", "-")
 
 
 def curl_commands(text: str) -> list[str]:
@@ -114,12 +110,10 @@ def test_the_endpoint_table_lists_exactly_the_documented_routes() -> None:
 
 def test_each_row_links_to_its_routes_section_of_the_api_guide() -> None:
     """The anchor is the section's own, not a neighbour's (tests/docs checks that each anchor exists)."""
-    links = {
-        tuple(re.findall(r"`([A-Z]+) (/[^`]+)`", row[0])[0]): re.findall(r"\]\(([^)]+)\)", row[0])
-        for row in ENDPOINT_ROWS
-    }
+    links = {row_route(row): re.findall(r"\]\(([^)]+)\)", row[0]) for row in ENDPOINT_ROWS}
+    wrong = {route: target for route, target in links.items() if target != [f"docs/api.md#{slug(' '.join(route))}"]}
 
-    assert {route: target for route, target in links.items() if target != [f"docs/api.md#{slug(route)}"]} == {}
+    assert wrong == {}
 
 
 def test_the_table_marks_exactly_the_bearer_routes() -> None:
