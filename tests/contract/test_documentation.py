@@ -136,6 +136,17 @@ def test_the_guide_has_one_section_per_documented_route() -> None:
 
 
 @pytest.mark.parametrize("route", sorted(route_sections()), ids=" ".join)
+def test_each_section_says_what_to_send_what_comes_back_and_what_to_do_next(route: Route) -> None:
+    """The guide is written for the developer of an app: each route has these three, the success documented."""
+    text = route_sections()[route]
+    [success] = [status for status in contract().operation(*route)["responses"] if status.startswith("2")]
+
+    assert "- **Send**" in text
+    assert f"- **{success}**" in text
+    assert "- **Next:**" in text
+
+
+@pytest.mark.parametrize("route", sorted(route_sections()), ids=" ".join)
 def test_each_section_shows_a_curl_of_its_own_route(route: Route) -> None:
     shown = [parse_curl(command)[0] for command in curl_commands(route_sections()[route])]
 
